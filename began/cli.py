@@ -1,0 +1,142 @@
+"""What the experiments' scripts share: argument parsing with one-line
+errors, and the whole train.py flow (config, data, trainer, resume)."""
+import argparse
+import os
+import sys
+import warnings
+
+from began import config as config_module
+from began.errors import BeganError, ConfigError, ModelLoadError
+
+# Fields that fix the networks' shapes: a resumed run cannot change them.
+SHAPE_FIELDS = ('experiment', 'arch', 'dataset', 'n_z', 'n_h', 'hidden', 'image_size',
+                'num_mixture')
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a bad value is one line, not usage + error."""
+
+    def error(self, message):
+        self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+
+
+def fail(message):
+    """Print a one-line error and exit with status 2."""
+    sys.stderr.write(f'error: {message}\n')
+    sys.exit(2)
+
+
+def guarded(main):
+    """Run ``main``; user-fixable errors become one line on stderr."""
+    def wrapper(argv=None):
+        try:
+            return main(argv)
+        except BeganError as e:
+            fail(str(e))
+    wrapper.__doc__ = main.__doc__
+    return wrapper
+
+
+def explicit_dests(parser, argv):
+    """Destinations of the options given on the command line itself."""
+    given = set()
+    for action in parser._actions:
+        for option in action.option_strings:
+            if any(arg == option or arg.startswith(option + '=') for arg in argv):
+                given.add(action.dest)
+    return given
+
+
+def add_run_arguments(parser, default_gpu=-1):
+    parser.add_argument('--gpu', type=int, default=default_gpu,
+                        help='CuPy device to train on; -1: the CPU (default: %(default)s)')
+    parser.add_argument('--model-dir', default='model',
+                        help='where model.json, weights, snapshots and the log go '
+                             '(default: %(default)s)')
+    parser.add_argument('--plot-dir', default='plot',
+                        help='where the pictures go (default: %(default)s)')
+    parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='SNAPSHOT',
+                        help='continue from SNAPSHOT, or without a path from the newest '
+                             'snapshot in --model-dir')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='no progress bar (logs only)')
+
+
+def resumed_config(saved, args, given):
+    """The snapshot's Config with the options given on this command line."""
+    changes = {name: getattr(args, name) for name in given
+               if hasattr(saved, name) and getattr(args, name) != getattr(saved, name)}
+    fixed = sorted(set(changes) & set(SHAPE_FIELDS))
+    if fixed:
+        raise ConfigError(f'a resumed run keeps its networks; cannot change '
+                          f'{", ".join(fixed)} (it was trained with '
+                          + ', '.join(f'{n}={getattr(saved, n)!r}' for n in fixed) + ')')
+    if changes:
+        print('resuming with changed ' + ', '.join(f'{k}={v!r}' for k, v in changes.items()))
+    return saved.replace(**changes).validate()
+
+
+def check_writable(path, what):
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, f'.write-test-{os.getpid()}')
+        with open(probe, 'w'):
+            pass
+        os.remove(probe)
+    except OSError as e:
+        raise ConfigError(f'cannot write to the {what} {path} ({e.strerror or e})') from None
+
+
+def train_main(experiment, preset, make_data, make_pictures, argv=None,
+               description='', log_trigger=None, extra_arguments=None):
+    """The train.py of an experiment.
+
+    make_data(config) -> (iterator, dataset or None)
+    make_pictures(config, plot_dir, dataset) -> list of Trainer extensions
+    log_trigger(config, iterator) -> trigger of the log and curves
+    """
+    import chainer
+    from began import training
+    from began.device import get_device
+    from began.models import build_models
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = ArgumentParser(description=description)
+    add_run_arguments(parser)
+    config_module.add_arguments(parser, dict(preset, experiment=experiment))
+    if extra_arguments:
+        extra_arguments(parser)
+    args = parser.parse_args(argv)
+    preset = dict(preset, experiment=experiment)
+    config = config_module.from_args(args, preset)
+
+    snapshot = None
+    candidates = training.resolve_resume(args.resume, args.model_dir)
+    if candidates:
+        path, arrays, saved = training.open_resume_snapshot(candidates, experiment)
+        config = resumed_config(saved, args, explicit_dests(parser, argv))
+        snapshot = (path, arrays)
+
+    check_writable(args.model_dir, 'model directory')
+    check_writable(args.plot_dir, 'plot directory')
+    device = get_device(args.gpu)
+    chainer.config.type_check = False  # measured: no cost either way; fewer checks
+    generator, discriminator = build_models(config)
+    iterator, dataset = make_data(config)
+    trainer = training.build_trainer(
+        config, iterator, generator, discriminator, device, args.model_dir,
+        args.plot_dir, make_pictures(config, args.plot_dir, dataset),
+        log_trigger=log_trigger(config, iterator) if log_trigger else (1, 'epoch'),
+        progress=not args.no_progress)
+    if snapshot:
+        path, arrays = snapshot
+        training.load_snapshot(trainer, arrays, path)
+        print(f'resumed from {snapshot[0]} at iteration {trainer.updater.iteration}, '
+              f'k = {trainer.updater.k:.4f}')
+    config.save(args.model_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', FutureWarning)
+        interrupted = training.run(trainer)
+    print(f'{"stopped" if interrupted else "done"}: model in {args.model_dir}, '
+          f'pictures in {args.plot_dir}')
+    return trainer

@@ -1,0 +1,200 @@
+"""All hyperparameters of a run in one object, saved as ``model.json``.
+
+Every script that trains builds a :class:`Config` from its experiment's
+preset plus the command line; every script that loads a model reads it back
+from the model directory, so no training flag has to be repeated.
+"""
+import dataclasses
+import json
+import math
+import os
+
+from began.errors import ConfigError
+
+CONFIG_FILE = 'model.json'
+
+
+@dataclasses.dataclass
+class Config:
+    # Which experiment and which networks.
+    experiment: str = 'gaussian_mixture'
+    arch: str = 'mlp'              # mlp | blog | paper
+    # Data.
+    dataset: str = 'mixture'       # mixture | folder | toyfaces
+    num_mixture: int = 8
+    mixture_radius: float = 2.0
+    mixture_std: float = 0.04
+    image_dir: str = ''
+    image_size: int = 96
+    num_images: int = 10000
+    # Networks.
+    n_z: int = 256
+    n_h: int = 128
+    hidden: int = 64               # mlp: D's width (G gets twice); paper: n
+    noise_std: float = 0.1         # Gaussian noise on D's input while training
+    weight_std: float = 0.01       # Normal init of weights; 0: Chainer's default
+    # Objective and k_t control.
+    gamma: float = 0.5
+    lambda_k: float = 0.001
+    k_init: float = 0.0
+    # Optimisation.
+    batch_size: int = 16
+    lr: float = 1e-4
+    beta1: float = 0.9
+    grad_clip: float = 1.0
+    epochs: int = 200
+    updates_per_epoch: int = 500   # mixture only; image epochs are len(data) / batch
+    seed: int = 0
+    plot_interval: int = 5
+
+    # --- checks ---------------------------------------------------------
+    def validate(self):
+        """Raise ConfigError naming the first value that cannot work."""
+        def need(ok, message):
+            if not ok:
+                raise ConfigError(message)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type is float:
+                need(isinstance(value, (int, float)) and not isinstance(value, bool)
+                     and math.isfinite(value),
+                     f'{f.name} must be a finite number, got {value!r}')
+            elif f.type is int:
+                need(isinstance(value, int) and not isinstance(value, bool),
+                     f'{f.name} must be an integer, got {value!r}')
+            else:
+                need(isinstance(value, str), f'{f.name} must be a string, got {value!r}')
+        need(self.arch in ('mlp', 'blog', 'paper'),
+             f"arch must be 'mlp', 'blog' or 'paper', got {self.arch!r}")
+        need(self.dataset in ('mixture', 'folder', 'toyfaces'),
+             f"dataset must be 'mixture', 'folder' or 'toyfaces', got {self.dataset!r}")
+        need((self.arch == 'mlp') == (self.dataset == 'mixture'),
+             f'arch {self.arch!r} does not fit dataset {self.dataset!r}')
+        need(0 <= self.gamma <= 1, f'gamma must be in [0, 1], got {self.gamma}')
+        need(0 <= self.k_init <= 1, f'k-init must be in [0, 1], got {self.k_init}')
+        need(self.lambda_k >= 0, f'lambda-k must be >= 0, got {self.lambda_k}')
+        need(self.lr > 0, f'lr must be > 0, got {self.lr}')
+        need(0 <= self.beta1 < 1, f'beta1 must be in [0, 1), got {self.beta1}')
+        need(self.grad_clip > 0, f'grad-clip must be > 0, got {self.grad_clip}')
+        need(self.noise_std >= 0, f'noise-std must be >= 0, got {self.noise_std}')
+        need(self.weight_std >= 0, f'weight-std must be >= 0, got {self.weight_std}')
+        for name in ('n_z', 'n_h', 'hidden', 'batch_size', 'epochs',
+                     'updates_per_epoch', 'plot_interval', 'num_mixture',
+                     'num_images'):
+            need(getattr(self, name) >= 1,
+                 f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        need(self.mixture_std > 0, f'mixture-std must be > 0, got {self.mixture_std}')
+        need(self.seed >= 0, f'seed must be >= 0, got {self.seed}')
+        if self.arch == 'blog':
+            need(self.image_size >= 16 and self.image_size % 16 == 0,
+                 f'size must be a multiple of 16 (>= 16) for the blog networks, '
+                 f'got {self.image_size}')
+        if self.arch == 'paper':
+            need(self.image_size >= 8 and self.image_size % 8 == 0
+                 and (self.image_size // 8) & (self.image_size // 8 - 1) == 0,
+                 f'size must be 8 times a power of two for the paper networks, '
+                 f'got {self.image_size}')
+        if self.dataset == 'folder':
+            need(bool(self.image_dir), '--image-dir is required for the folder dataset')
+        return self
+
+    # --- model.json ------------------------------------------------------
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values, source='config'):
+        if not isinstance(values, dict):
+            raise ConfigError(f'{source}: expected a JSON object')
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ConfigError(f'{source}: unknown key(s) {", ".join(unknown)}')
+        converted = {}
+        for key, value in values.items():
+            # JSON has one number type: accept 1 for a float field.
+            if names[key].type is float and isinstance(value, int) \
+                    and not isinstance(value, bool):
+                value = float(value)
+            converted[key] = value
+        config = cls(**converted)
+        try:
+            return config.validate()
+        except ConfigError as e:
+            raise ConfigError(f'{source}: {e}') from None
+
+    def save(self, model_dir):
+        """Write model.json atomically (a crash never leaves half a file)."""
+        path = os.path.join(model_dir, CONFIG_FILE)
+        tmp = path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(self.to_dict(), f, indent=2, sort_keys=True)
+            f.write('\n')
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, model_dir):
+        path = os.path.join(model_dir, CONFIG_FILE)
+        if not os.path.isfile(path):
+            raise ConfigError(f'no {CONFIG_FILE} in {model_dir}: is it a model directory?')
+        try:
+            with open(path) as f:
+                values = json.load(f)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ConfigError(f'{path} is not valid JSON ({e})') from None
+        return cls.from_dict(values, source=path)
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+# Command-line spelling of each field, and its help text.
+HELP = {
+    'arch': "networks: 'blog' (the post's), 'paper' (the BEGAN paper's) or 'mlp'",
+    'dataset': "training data: 'folder' (--image-dir), 'toyfaces' (built in) or 'mixture'",
+    'num_mixture': 'number of Gaussians on the ring',
+    'mixture_radius': 'radius of the ring of Gaussians',
+    'mixture_std': 'standard deviation of each Gaussian',
+    'image_dir': 'folder of training images (any tree of png/jpg/webp/bmp/gif)',
+    'image_size': 'image side in pixels (a multiple of 16 for the blog networks)',
+    'num_images': 'number of built-in toy faces to draw',
+    'n_z': 'dimension of z (the generator input)',
+    'n_h': "dimension of h (the auto-encoder's bottleneck)",
+    'hidden': 'width of the networks (mlp units; paper: filters n)',
+    'noise_std': "std of the Gaussian noise added to D's input while training",
+    'weight_std': "std of the Normal initialisation of the weights (0: Chainer's default)",
+    'gamma': 'diversity ratio E[L(G(z))] / E[L(x)] the k_t control aims at',
+    'lambda_k': 'learning rate of k_t',
+    'k_init': 'k_0',
+    'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',
+    'lr': 'Adam learning rate',
+    'beta1': 'Adam beta1',
+    'grad_clip': 'gradient norm clipping threshold',
+    'epochs': 'number of epochs',
+    'updates_per_epoch': 'updates per epoch (mixture experiment)',
+    'seed': 'random seed (same seed, same run on CPU)',
+    'plot_interval': 'draw pictures at epoch 1 and every this many epochs',
+}
+CLI_NAME = {'image_size': 'size'}
+
+
+def add_arguments(parser, preset, exclude=()):
+    """Add one --option per Config field, defaulting to the experiment's preset."""
+    defaults = Config(**preset)
+    for f in dataclasses.fields(Config):
+        if f.name in exclude or f.name == 'experiment':
+            continue
+        flag = '--' + CLI_NAME.get(f.name, f.name).replace('_', '-')
+        parser.add_argument(flag, dest=f.name, type=f.type,
+                            default=getattr(defaults, f.name),
+                            help=f'{HELP.get(f.name, f.name)} (default: %(default)s)')
+
+
+def from_args(args, preset):
+    """The Config of a parsed command line, validated."""
+    values = dict(preset)
+    for f in dataclasses.fields(Config):
+        if hasattr(args, f.name):
+            values[f.name] = getattr(args, f.name)
+    return Config(**values).validate()

@@ -1,0 +1,20 @@
+"""Build the generator / auto-encoder pair that a Config describes."""
+from began.nets_blog import BlogAutoEncoder, BlogGenerator
+from began.nets_mlp import MLPAutoEncoder, MLPGenerator
+
+
+def build_models(config):
+    """(generator, discriminator) for ``config.arch``, freshly initialised."""
+    if config.arch == 'mlp':
+        return (MLPGenerator(config.n_z, config.hidden, 2, config.weight_std),
+                MLPAutoEncoder(config.n_h, config.hidden, 2, config.weight_std))
+    if config.arch == 'blog':
+        return (BlogGenerator(config.n_z, config.image_size, config.weight_std),
+                BlogAutoEncoder(config.n_h, config.image_size, config.weight_std))
+    if config.arch == 'paper':
+        from began.nets_paper import PaperAutoEncoder, PaperGenerator
+        return (PaperGenerator(config.n_z, config.image_size, config.hidden,
+                               config.weight_std),
+                PaperAutoEncoder(config.n_h, config.image_size, config.hidden,
+                                 config.weight_std))
+    raise ValueError(f'unknown arch {config.arch!r}')

@@ -1,0 +1,33 @@
+"""The BEGAN objective: reconstruction loss, k_t control and M_global.
+
+L(v) = mean |v - D(v)|                       (eta = 1)
+L_D  = L(x) - k_t L(G(z))                    (D's parameters only)
+L_G  = L(G(z))                               (G's parameters only)
+k_t+1 = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)
+M_global = L(x) + |gamma L(x) - L(G(z))|     (lower is better)
+"""
+import chainer.functions as F
+
+
+def reconstruction_loss(v, reconstruction):
+    """L(v): the mean absolute error of D's reconstruction of a batch."""
+    return F.mean_absolute_error(v, reconstruction)
+
+
+def discriminator_loss(loss_real, loss_fake, k):
+    return loss_real - k * loss_fake
+
+
+def generator_loss(loss_fake):
+    return loss_fake
+
+
+def update_k(k, loss_real, loss_fake, gamma, lambda_k):
+    """One step of the proportional control of k_t, clipped to [0, 1]."""
+    k = k + lambda_k * (gamma * float(loss_real) - float(loss_fake))
+    return min(max(k, 0.0), 1.0)
+
+
+def convergence_measure(loss_real, loss_fake, gamma):
+    """M_global: small when D reconstructs real data and the balance holds."""
+    return float(loss_real) + abs(gamma * float(loss_real) - float(loss_fake))

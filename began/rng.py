@@ -1,0 +1,28 @@
+"""Random numbers that are a function of (seed, purpose, step).
+
+Every random draw of a run (z, D's input noise, mixture samples, the order
+of the data) comes from a generator seeded by the run's seed, a stream name
+and the iteration or epoch. Nothing random is carried from step to step, so a
+resumed run draws exactly what the uninterrupted run would have drawn.
+"""
+import zlib
+
+import numpy
+
+STREAMS = ('step', 'mixture', 'order', 'plot')
+
+
+def derive_seed(seed, stream, *keys):
+    """A 32-bit seed from the run seed, a stream name and integer keys."""
+    entropy = [int(seed), zlib.crc32(stream.encode())] + [int(k) for k in keys]
+    return int(numpy.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+def random_state(xp, seed, stream, *keys):
+    """A NumPy or CuPy RandomState for one purpose at one step."""
+    return xp.random.RandomState(derive_seed(seed, stream, *keys))
+
+
+def sample_z(rs, batch_size, n_z, dtype=numpy.float32):
+    """z ~ U(-1, 1)^n_z, drawn from ``rs`` on its own device."""
+    return rs.uniform(-1, 1, (batch_size, n_z)).astype(dtype, copy=False)

@@ -1,0 +1,100 @@
+"""One BEGAN training step as a Chainer updater: the whole method in one place."""
+import json
+
+import chainer
+import numpy
+from chainer import training
+from chainer.dataset import concat_examples
+
+from began import objective
+from began.rng import random_state, sample_z
+
+
+@chainer.dataset.converter()
+def convert_batch(batch, device=None):
+    """Stack a batch and move it to ``device``; uint8 images become [-1, 1].
+
+    Images stay uint8 in memory (a quarter of float32) and are scaled here,
+    per batch, on the device that trains.
+    """
+    if not isinstance(batch, (numpy.ndarray,)) and not hasattr(batch, 'device'):
+        batch = concat_examples(batch)
+    x = chainer.dataset.to_device(device, batch)
+    if x.dtype == numpy.uint8:
+        x = x.astype(numpy.float32) * numpy.float32(2 / 255) - numpy.float32(1)
+    return x
+
+
+class BeganUpdater(training.StandardUpdater):
+    """Updates D (optimizer 'dis') and G (optimizer 'gen') together.
+
+    Both losses come from one forward pass with the same parameters; L_D's
+    gradient goes to D's parameters only and L_G's to G's only
+    (``chainer.grad`` follows just the paths to the parameters it is asked
+    for), then both optimizers step, as the paper updates them together.
+    One z per step serves as both z_D and z_G.
+
+    k_t is part of the serialized state, so a trainer snapshot restores it.
+    """
+
+    def __init__(self, iterator, gen_optimizer, dis_optimizer, config,
+                 device=None, converter=convert_batch):
+        super().__init__(iterator, {'gen': gen_optimizer, 'dis': dis_optimizer},
+                         converter=converter, device=device)
+        self.config = config
+        self.k = float(config.k_init)
+
+    @property
+    def generator(self):
+        return self.get_optimizer('gen').target
+
+    @property
+    def discriminator(self):
+        return self.get_optimizer('dis').target
+
+    def _with_noise(self, x, rs):
+        """D's input while training: x plus Gaussian noise (the post's tip)."""
+        if self.config.noise_std <= 0:
+            return x
+        noise = rs.normal(0, self.config.noise_std, x.shape).astype(x.dtype)
+        return x + noise
+
+    def update_core(self):
+        config = self.config
+        gen, dis = self.generator, self.discriminator
+        x = self.converter(self.get_iterator('main').next(), self.input_device)
+        xp = chainer.backend.get_array_module(x)
+        rs = random_state(xp, config.seed, 'step', self.iteration)
+
+        fake = gen(sample_z(rs, len(x), config.n_z))
+        loss_real = objective.reconstruction_loss(x, dis(self._with_noise(x, rs)))
+        loss_fake = objective.reconstruction_loss(fake, dis(self._with_noise(fake, rs)))
+        loss_d = objective.discriminator_loss(loss_real, loss_fake, self.k)
+        loss_g = objective.generator_loss(loss_fake)
+
+        dis_params = [p for _, p in sorted(dis.namedparams())]
+        gen_params = [p for _, p in sorted(gen.namedparams())]
+        chainer.grad([loss_d], dis_params, set_grad=True)
+        chainer.grad([loss_g], gen_params, set_grad=True)
+        self.get_optimizer('dis').update()
+        self.get_optimizer('gen').update()
+
+        real, fake_value = float(loss_real.array), float(loss_fake.array)
+        chainer.report({
+            'loss_real': real,
+            'loss_fake': fake_value,
+            'loss_d': float(loss_d.array),
+            'loss_g': float(loss_g.array),
+            'k': self.k,
+            'M': objective.convergence_measure(real, fake_value, config.gamma),
+        })
+        self.k = objective.update_k(self.k, real, fake_value,
+                                    config.gamma, config.lambda_k)
+
+    def serialize(self, serializer):
+        if not isinstance(serializer, chainer.serializer.Deserializer):
+            # The run's Config travels with the snapshot, so --resume can
+            # rebuild the same networks and refuse a foreign snapshot.
+            serializer('config', numpy.array(json.dumps(self.config.to_dict())))
+        super().serialize(serializer)
+        self.k = float(serializer('k', self.k))

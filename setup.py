@@ -1,0 +1,23 @@
+from setuptools import find_packages, setup
+
+setup(
+    name='began',
+    version='0.1.0',
+    description='BEGAN (Boundary Equilibrium GAN) in Chainer, after the 2017 blog post',
+    packages=find_packages(include=['began', 'began.*']),
+    python_requires='>=3.9',
+    install_requires=[
+        # 7.8.1 is Chainer's last release; its sdist needs setuptools<74 and
+        # --no-build-isolation (see run/_env.sh).
+        'chainer==7.8.1',
+        'numpy>=1.22',
+        'pillow>=9',
+        'matplotlib>=3.5',
+    ],
+    extras_require={
+        'test': ['pytest>=7'],
+        # Pick the CuPy wheel that matches your CUDA; see README "GPU".
+        'cuda12': ['cupy-cuda12x>=13'],
+        'cuda13': ['cupy-cuda13x>=13'],
+    },
+)

@@ -1,0 +1,43 @@
+"""Experiment 1 of the post: BEGAN on a ring of 8 Gaussians.
+
+    python train.py                 # CPU; the spec's defaults
+    python train.py --epochs 10     # a short run
+    python train.py --resume        # continue from the newest snapshot
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+from began.cli import guarded, train_main  # noqa: E402
+from began.mixture import MixtureIterator  # noqa: E402
+from began.pictures_mixture import MixturePictures  # noqa: E402
+
+# The spec's experiment 1. N_z = 256 on purpose: it makes mode collapse likely.
+PRESET = dict(
+    arch='mlp', dataset='mixture', num_mixture=8, mixture_radius=2.0, mixture_std=0.04,
+    n_z=256, n_h=128, hidden=64, noise_std=0.1, weight_std=0.0,
+    gamma=0.5, lambda_k=0.001, batch_size=16, lr=1e-4, beta1=0.9, grad_clip=1.0,
+    epochs=200, updates_per_epoch=500, plot_interval=5,
+)
+
+
+def make_data(config):
+    iterator = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed,
+                               config.num_mixture, config.mixture_radius, config.mixture_std)
+    return iterator, None
+
+
+def make_pictures(config, plot_dir, dataset):
+    return [MixturePictures(config, plot_dir)]
+
+
+@guarded
+def main(argv=None):
+    """Train BEGAN on a mixture of Gaussians on a ring."""
+    return train_main('gaussian_mixture', PRESET, make_data, make_pictures, argv,
+                      description=__doc__.splitlines()[0])
+
+
+if __name__ == '__main__':
+    main()
