@@ -37,6 +37,34 @@ def guarded(main):
     return wrapper
 
 
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
+    return value
+
+
+def load_main(parser, experiment, argv=None):
+    """Parse the options every loading script shares and read the model
+    directory: (config, generator, discriminator, args)."""
+    from began.device import get_device
+    from began.serialization import load_model_dir
+    parser.add_argument('--model-dir', default='model',
+                        help='model directory written by train.py (default: %(default)s)')
+    parser.add_argument('--out', default='plot', help='output folder (default: %(default)s)')
+    parser.add_argument('--gpu', type=int, default=-1,
+                        help='CuPy device; -1: the CPU (default: %(default)s)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the z drawn (default: %(default)s)')
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    config, generator, discriminator = load_model_dir(args.model_dir, experiment)
+    device = get_device(args.gpu)
+    generator.to_device(device)
+    discriminator.to_device(device)
+    check_writable(args.out, 'output folder')
+    return config, generator, discriminator, args
+
+
 def explicit_dests(parser, argv):
     """Destinations of the options given on the command line itself."""
     given = set()

@@ -32,6 +32,26 @@ def snapshot():
     return extensions.snapshot(filename=SNAPSHOT_PATTERN, n_retains=SNAPSHOTS_KEPT)
 
 
+class PlotReport(extensions.PlotReport):
+    """Chainer's PlotReport, writing to an absolute path outside the model
+    directory; a failed write (full disk) warns and training goes on."""
+
+    def __call__(self, trainer):
+        try:
+            super().__call__(trainer)
+        except OSError as e:
+            warnings.warn(f'could not write {self._file_name}: {e}')
+
+    def serialize(self, serializer):
+        # Chainer keys the curve's data by the file name; use the base name so
+        # a snapshot still loads when --plot-dir changes.
+        full, self._file_name = self._file_name, os.path.basename(self._file_name)
+        try:
+            super().serialize(serializer)
+        finally:
+            self._file_name = full
+
+
 class ModelDirWriter(training.Extension):
     """model.json + generator.npz + discriminator.npz, every epoch."""
     priority = training.PRIORITY_WRITER - 10

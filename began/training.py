@@ -11,7 +11,8 @@ from chainer.training import extensions, triggers
 
 from began.config import Config
 from began.errors import ConfigError, ModelLoadError
-from began.extensions import DivergenceGuard, ModelDirWriter, snapshot, snapshot_files
+from began.extensions import (DivergenceGuard, ModelDirWriter, PlotReport, snapshot,
+                               snapshot_files)
 from began.updater import BeganUpdater
 
 LOSS_KEYS = ['loss_real', 'loss_fake', 'loss_d', 'loss_g']
@@ -52,6 +53,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
 
     ``pictures``: experiment extensions run at picture_trigger(config).
     """
+    os.makedirs(plot_dir, exist_ok=True)
     updater = BeganUpdater(iterator, make_optimizer(config, generator),
                            make_optimizer(config, discriminator), config, device=device)
     trainer = training.Trainer(updater, (config.epochs, 'epoch'), out=model_dir)
@@ -66,7 +68,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     if progress:
         trainer.extend(extensions.ProgressBar(update_interval=10))
     for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M')):
-        trainer.extend(extensions.PlotReport(
+        trainer.extend(PlotReport(
             keys, 'iteration', trigger=log_trigger,
             filename=os.path.join(os.path.abspath(plot_dir), f'curve_{name}.png')),
             name=f'PlotReport_{name}')

@@ -1,0 +1,66 @@
+"""The 8-Gaussian scripts end to end, each in its own process."""
+import json
+import os
+
+import pytest
+
+from conftest import run_script
+
+TRAIN = 'train_gaussian_mixture/train.py'
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp('mixture')
+    result = run_script(TRAIN, '--epochs', 2, '--updates-per-epoch', 20, '--plot-interval', 1,
+                        '--n-z', 16, '--model-dir', out / 'model', '--plot-dir', out / 'plot',
+                        '--no-progress')
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_training_writes_pictures_log_and_model(trained):
+    plots = set(os.listdir(trained / 'plot'))
+    for name in ('scatter_epoch_1.png', 'kde_epoch_1.png', 'scatter_epoch_2.png',
+                 'kde_epoch_2.png', 'curve_losses.png', 'curve_k.png', 'curve_M.png'):
+        assert name in plots
+    model = set(os.listdir(trained / 'model'))
+    assert {'model.json', 'generator.npz', 'discriminator.npz', 'log',
+            'snapshot_iter_40.npz'} <= model
+    log = json.loads((trained / 'model' / 'log').read_text())
+    assert [entry['epoch'] for entry in log] == [1, 2]
+    for key in ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k', 'M', 'modes', 'high_quality'):
+        assert key in log[-1]
+    assert json.loads((trained / 'model' / 'model.json').read_text())['n_z'] == 16
+
+
+def test_plot_and_analogy_read_the_model_directory(trained):
+    out = trained / 'out'
+    result = run_script('train_gaussian_mixture/plot.py', '--model-dir', trained / 'model',
+                        '--out', out)
+    assert result.returncode == 0, result.stderr
+    assert 'modes captured' in result.stdout
+    result = run_script('train_gaussian_mixture/analogy.py', '--model-dir', trained / 'model',
+                        '--out', out, '--pairs', 3, '--steps', 5)
+    assert result.returncode == 0, result.stderr
+    assert {'scatter_final.png', 'kde_final.png', 'analogy.png'} <= set(os.listdir(out))
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--gamma', 'x'], "invalid float value: 'x'"),
+    (['--gamma', '1.5'], 'gamma must be in [0, 1]'),
+    (['--batch-size', '0'], 'batch-size must be >= 1'),
+    (['--epochs', '-3'], 'epochs must be >= 1'),
+    (['--no-such-flag'], 'unrecognized arguments'),
+])
+def test_bad_values_are_one_line_errors(tmp_path, args, message):
+    result = run_script(TRAIN, *args, '--model-dir', tmp_path / 'm', '--plot-dir', tmp_path / 'p')
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_plot_of_a_missing_model_is_one_line(tmp_path):
+    result = run_script('train_gaussian_mixture/plot.py', '--model-dir', tmp_path / 'none')
+    assert result.returncode == 2
+    assert result.stderr.strip() == f'error: model directory not found: {tmp_path / "none"}'

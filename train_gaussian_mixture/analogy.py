@@ -1,0 +1,38 @@
+"""Generator outputs along straight lines between pairs of z, drawn over the
+true density: how G's output moves (and jumps between modes) as z moves.
+
+    python analogy.py --model-dir model --out plot --pairs 8 --steps 20
+"""
+import os
+import sys
+
+import numpy
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+from began import plot_points  # noqa: E402
+from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
+from began.pictures_mixture import real_points  # noqa: E402
+from began.rng import random_state, sample_z  # noqa: E402
+from began.sampling import generate, lerp  # noqa: E402
+
+
+@guarded
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--pairs', type=positive_int, default=8, help='lines (default: %(default)s)')
+    parser.add_argument('--steps', type=positive_int, default=20,
+                        help='points along each line (default: %(default)s)')
+    config, generator, _, args = load_main(parser, 'gaussian_mixture', argv)
+    rs = random_state(numpy, args.seed, 'plot', 2)
+    ends = sample_z(rs, 2 * args.pairs, config.n_z)
+    z = numpy.concatenate([lerp(ends[2 * i], ends[2 * i + 1], args.steps)
+                           for i in range(args.pairs)])
+    paths = generate(generator, z).reshape(args.pairs, args.steps, 2)
+    path = plot_points.interpolations(os.path.join(args.out, 'analogy.png'), paths,
+                                      real_points(config))
+    print(f'wrote {path}')
+
+
+if __name__ == '__main__':
+    main()
