@@ -1,22 +1,17 @@
 """Image grids: tiled with NumPy, written with Pillow."""
 import os
 
+import chainer
 import numpy
 from PIL import Image
 
+from began.image_folder import to_uint8
+
 
 def to_uint8_images(x):
-    """(N, 3, H, W) floats in [-1, 1] (NumPy or CuPy) -> (N, H, W, 3) uint8."""
-    x = chainer_to_numpy(x)
-    x = numpy.clip((x + 1) * 127.5 + 0.5, 0, 255).astype(numpy.uint8)
-    return x.transpose(0, 2, 3, 1)
-
-
-def chainer_to_numpy(x):
-    import chainer
-    if isinstance(x, chainer.Variable):
-        x = x.array
-    return chainer.backend.CpuDevice().send(x)
+    """(N, 3, H, W) floats in [-1, 1] (NumPy, CuPy or a Variable) -> (N, H, W, 3)
+    uint8 on the CPU, ready to tile."""
+    return chainer.backend.CpuDevice().send(to_uint8(x)).transpose(0, 2, 3, 1)
 
 
 def tile(images, rows, cols, pad=2, background=255):

@@ -7,6 +7,7 @@ from chainer import training
 from chainer.dataset import concat_examples
 
 from began import objective
+from began.image_folder import to_float
 from began.rng import random_state, sample_z
 
 
@@ -20,9 +21,7 @@ def convert_batch(batch, device=None):
     if not isinstance(batch, (numpy.ndarray,)) and not hasattr(batch, 'device'):
         batch = concat_examples(batch)
     x = chainer.dataset.to_device(device, batch)
-    if x.dtype == numpy.uint8:
-        x = x.astype(numpy.float32) * numpy.float32(2 / 255) - numpy.float32(1)
-    return x
+    return to_float(x) if x.dtype == numpy.uint8 else x
 
 
 class BeganUpdater(training.StandardUpdater):

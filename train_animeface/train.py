@@ -1,0 +1,52 @@
+"""Experiment 2 of the post: BEGAN on 96x96 anime faces.
+
+    python train.py --image-dir /path/to/faces --gpu 0     # the post's run
+    python train.py --dataset toyfaces --size 32            # built-in faces
+    python train.py --resume                                # continue
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+from began.cli import guarded, train_main  # noqa: E402
+from began.data import image_dataset, image_iterator, pick  # noqa: E402
+from began.pictures_images import ImagePictures  # noqa: E402
+
+# The spec's experiment 2: the post's networks and hyperparameters.
+PRESET = dict(
+    arch='blog', dataset='folder', image_size=96, num_images=10000,
+    n_z=50, n_h=2048, noise_std=0.3, weight_std=0.01,
+    gamma=0.5, lambda_k=0.001, batch_size=16, lr=1e-4, beta1=0.5, grad_clip=1.0,
+    epochs=1000, plot_interval=5,
+)
+
+
+def make_data(config):
+    dataset = image_dataset(config)
+    print(f'{len(dataset)} training images of {config.image_size}x{config.image_size}')
+    return image_iterator(dataset, config), dataset
+
+
+def make_pictures(config, plot_dir, dataset):
+    score, keys = None, ()
+    if config.dataset == 'toyfaces':
+        from began.face_modes import REPORT_KEYS, report
+        score, keys = report, REPORT_KEYS
+    return [ImagePictures(config, plot_dir, pick(dataset, 100, config.seed), score, keys)]
+
+
+def log_trigger(config, iterator):
+    """Every 100 updates, or every epoch when epochs are shorter."""
+    return (max(1, min(100, len(iterator.dataset) // config.batch_size)), 'iteration')
+
+
+@guarded
+def main(argv=None):
+    """Train BEGAN on a folder of face images (or the built-in toy faces)."""
+    return train_main('animeface', PRESET, make_data, make_pictures, argv,
+                      description=__doc__.splitlines()[0], log_trigger=log_trigger)
+
+
+if __name__ == '__main__':
+    main()
