@@ -46,6 +46,7 @@ class Config:
     updates_per_epoch: int = 500   # mixture only; image epochs are len(data) / batch
     seed: int = 0
     plot_interval: int = 5
+    score_samples: int = 10000     # generated images scored at each plot (toyfaces)
 
     # --- checks ---------------------------------------------------------
     def validate(self):
@@ -80,7 +81,7 @@ class Config:
         need(self.weight_std >= 0, f'weight-std must be >= 0, got {self.weight_std}')
         for name in ('n_z', 'n_h', 'hidden', 'batch_size', 'epochs',
                      'updates_per_epoch', 'plot_interval', 'num_mixture',
-                     'num_images'):
+                     'num_images', 'score_samples'):
             need(getattr(self, name) >= 1,
                  f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         need(self.mixture_std > 0, f'mixture-std must be > 0, got {self.mixture_std}')
@@ -175,6 +176,7 @@ HELP = {
     'updates_per_epoch': 'updates per epoch (mixture experiment)',
     'seed': 'random seed (same seed, same run on CPU)',
     'plot_interval': 'draw pictures at epoch 1 and every this many epochs',
+    'score_samples': 'generated faces scored for mode coverage at each plot (toyfaces)',
 }
 CLI_NAME = {'image_size': 'size'}
 

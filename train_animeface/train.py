@@ -33,7 +33,8 @@ def make_pictures(config, plot_dir, dataset):
     if config.dataset == 'toyfaces':
         from began.face_modes import REPORT_KEYS, report
         score, keys = report, REPORT_KEYS
-    return [ImagePictures(config, plot_dir, pick(dataset, 100, config.seed), score, keys)]
+    return [ImagePictures(config, plot_dir, pick(dataset, 100, config.seed), score, keys,
+                          config.score_samples)]
 
 
 def log_trigger(config, iterator):
