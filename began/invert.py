@@ -1,0 +1,36 @@
+"""Finding z for a given image: minimise |x - G(z)| over z with Adam, as
+the BEGAN paper does to interpolate between real images."""
+import chainer
+import chainer.functions as F
+import numpy
+
+from began.rng import random_state, sample_z
+
+
+def invert(generator, x, steps=500, lr=0.05, seed=0):
+    """z (kept in [-1, 1], the prior's support) whose G(z) is closest to each
+    image of x (N, 3, H, W) in [-1, 1]; returns (z, mean absolute error per image)."""
+    device = generator.device
+    x = device.send(numpy.asarray(x, numpy.float32))
+    holder = chainer.Link()
+    with holder.init_scope():
+        holder.z = chainer.Parameter(device.send(
+            sample_z(random_state(numpy, seed, 'plot', 4), len(x), generator_n_z(generator))))
+    optimizer = chainer.optimizers.Adam(alpha=lr)
+    optimizer.setup(holder)
+    with chainer.using_config('train', False):
+        for _ in range(steps):
+            holder.cleargrads()
+            F.mean_absolute_error(generator(holder.z), x).backward()
+            optimizer.update()
+            holder.z.array[...] = holder.xp.clip(holder.z.array, -1, 1)
+        with chainer.no_backprop_mode():
+            error = F.mean(abs(generator(holder.z) - x), axis=(1, 2, 3))
+    cpu = chainer.backend.CpuDevice()
+    return cpu.send(holder.z.array), cpu.send(error.array)
+
+
+def generator_n_z(generator):
+    """N_z: the input width of the generator's first linear layer."""
+    first = next(link for link in generator.links() if isinstance(link, chainer.links.Linear))
+    return first.W.shape[1]

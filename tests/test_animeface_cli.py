@@ -1,0 +1,73 @@
+"""The anime-face scripts end to end on tiny toy faces, each in its own process."""
+import json
+import os
+
+import numpy
+import pytest
+from PIL import Image
+
+from conftest import run_script
+
+TINY = ['--dataset', 'toyfaces', '--num-images', 64, '--size', 16, '--n-h', 16,
+        '--batch-size', 8, '--score-samples', 100, '--no-progress']
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp('animeface')
+    result = run_script('train_animeface/train.py', *TINY, '--epochs', 2, '--plot-interval', 1,
+                        '--model-dir', out / 'model', '--plot-dir', out / 'plot')
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_training_writes_grids_log_and_model(trained):
+    plots = set(os.listdir(trained / 'plot'))
+    for epoch in (1, 2):
+        for kind in ('samples', 'reconstruction_real', 'reconstruction_fake'):
+            assert f'{kind}_epoch_{epoch}.png' in plots
+    grid = Image.open(trained / 'plot' / 'samples_epoch_1.png')
+    assert grid.mode == 'RGB' and grid.width == grid.height   # 10 x 10 cells
+    model = set(os.listdir(trained / 'model'))
+    assert {'model.json', 'generator.npz', 'discriminator.npz', 'log'} <= model
+    log = json.loads((trained / 'model' / 'log').read_text())
+    assert log[-1]['epoch'] == 2 and log[-1]['iteration'] == 16
+    scored = [entry for entry in log if 'face_modes' in entry]
+    assert scored and 0 <= scored[-1]['face_modes'] <= 48
+
+
+def test_fixed_z_makes_grids_comparable(trained):
+    # Same z every epoch: grids differ only because G trained in between.
+    a = numpy.asarray(Image.open(trained / 'plot' / 'samples_epoch_1.png'))
+    b = numpy.asarray(Image.open(trained / 'plot' / 'samples_epoch_2.png'))
+    assert a.shape == b.shape and not numpy.array_equal(a, b)
+
+
+def test_plot_and_analogy(trained, tmp_path):
+    images = tmp_path / 'real'
+    images.mkdir()
+    for i, color in enumerate([(255, 0, 0), (0, 0, 255), (0, 255, 0)]):
+        Image.new('RGB', (20, 30), color).save(images / f'{i}.png')
+    out = trained / 'out'
+    result = run_script('train_animeface/plot.py', '--model-dir', trained / 'model', '--out', out,
+                        '--rows', 3, '--cols', 4, '--image-dir', images)
+    assert result.returncode == 0, result.stderr
+    samples = Image.open(out / 'samples.png')
+    assert samples.width > samples.height      # 3 rows x 4 columns
+    assert (out / 'real.png').exists()
+    result = run_script('train_animeface/analogy.py', '--model-dir', trained / 'model',
+                        '--out', out, '--pairs', 3, '--steps', 4, '--invert-steps', 5,
+                        '--images', images / '0.png', images / '1.png')
+    assert result.returncode == 0, result.stderr
+    assert {'analogy_z.png', 'analogy_h.png', 'analogy_images.png'} <= set(os.listdir(out))
+    assert result.stdout.count('inverted') == 2
+
+
+def test_analogy_of_a_mixture_model_is_refused(tmp_path):
+    result = run_script('train_gaussian_mixture/train.py', '--epochs', 1, '--updates-per-epoch', 2,
+                        '--n-z', 4, '--model-dir', tmp_path / 'm', '--plot-dir', tmp_path / 'p',
+                        '--no-progress')
+    assert result.returncode == 0, result.stderr
+    result = run_script('train_animeface/plot.py', '--model-dir', tmp_path / 'm')
+    assert result.returncode == 2
+    assert 'holds a gaussian_mixture model, not a animeface one' in result.stderr

@@ -1,0 +1,65 @@
+"""Interpolations of a trained model, as in the post:
+
+- analogy_z.png: G along straight lines between pairs of z (20 x 10);
+- analogy_h.png: the decoder alone along lines between D's codes h of the
+  same pairs' images (the post's "interpolation in the discriminator");
+- with --images a.png b.png: each image is inverted into z (Adam on
+  |x - G(z)|), then G between the two z (analogy_images.png, first and
+  last columns the real images).
+
+    python analogy.py --model-dir model --out plot
+    python analogy.py --images a.png b.png
+"""
+import os
+import sys
+
+import numpy
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
+from began.image_folder import load_image, to_float  # noqa: E402
+from began.invert import invert  # noqa: E402
+from began.pictures_images import (h_interpolations, interpolation_grid, save,  # noqa: E402
+                                   z_interpolations)
+from began.rng import random_state, sample_z  # noqa: E402
+from began.sampling import generate, lerp  # noqa: E402
+
+
+def image_interpolation(config, generator, paths, steps, seed, invert_steps):
+    """Real a, G between the inverted z of a and b, real b: one row."""
+    x = to_float(numpy.stack([load_image(p, config.image_size) for p in paths]))
+    z, error = invert(generator, x, invert_steps, seed=seed)
+    for path, e in zip(paths, error):
+        print(f'inverted {path}: mean |x - G(z)| = {e:.3f}')
+    row = generate(generator, lerp(z[0], z[1], steps))
+    return numpy.concatenate([x[:1], row, x[1:]])[None]
+
+
+@guarded
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--pairs', type=positive_int, default=20, help='(default: %(default)s)')
+    parser.add_argument('--steps', type=positive_int, default=10, help='(default: %(default)s)')
+    parser.add_argument('--images', nargs=2, metavar=('A', 'B'),
+                        help='interpolate between these two real images')
+    parser.add_argument('--invert-steps', type=positive_int, default=500,
+                        help='Adam steps that fit z to each image (default: %(default)s)')
+    config, generator, discriminator, args = load_main(parser, 'animeface', argv)
+    size = config.image_size
+
+    ends = sample_z(random_state(numpy, args.seed, 'plot', 6), 2 * args.pairs, config.n_z)
+    pairs = list(zip(ends[0::2], ends[1::2]))
+    outputs = {'analogy_z.png': z_interpolations(generator, pairs, args.steps)}
+    images = generate(generator, ends)
+    outputs['analogy_h.png'] = h_interpolations(
+        discriminator, list(zip(images[0::2], images[1::2])), args.steps)
+    if args.images:
+        outputs['analogy_images.png'] = image_interpolation(
+            config, generator, args.images, args.steps, args.seed, args.invert_steps)
+    for name, grid in outputs.items():
+        print(f'wrote {save(interpolation_grid(grid), os.path.join(args.out, name), size)}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,41 @@
+"""Sample grids from a trained model directory, and a grid of real images.
+
+    python plot.py --model-dir model --out plot --rows 10 --cols 10
+    python plot.py --image-dir /path/to/faces      # also a grid of real images
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
+from began.data import pick  # noqa: E402
+from began.grids import tile  # noqa: E402
+from began.image_folder import ImageFolderDataset  # noqa: E402
+from began.pictures_images import sample_grid, save  # noqa: E402
+from began.rng import random_state, sample_z  # noqa: E402
+
+import numpy  # noqa: E402
+
+
+@guarded
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--rows', type=positive_int, default=10, help='(default: %(default)s)')
+    parser.add_argument('--cols', type=positive_int, default=10, help='(default: %(default)s)')
+    parser.add_argument('--image-dir', help='also draw a grid of these real images')
+    config, generator, _, args = load_main(parser, 'animeface', argv)
+    n = args.rows * args.cols
+    z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z)
+    path = save(sample_grid(generator, z, args.rows, args.cols),
+                os.path.join(args.out, 'samples.png'), config.image_size)
+    print(f'wrote {path}')
+    if args.image_dir:
+        real = pick(ImageFolderDataset(args.image_dir, config.image_size), n, args.seed)
+        path = save(tile(real.transpose(0, 2, 3, 1), args.rows, args.cols),
+                    os.path.join(args.out, 'real.png'), config.image_size)
+        print(f'wrote {path}')
+
+
+if __name__ == '__main__':
+    main()
