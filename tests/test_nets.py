@@ -46,3 +46,23 @@ def test_mlp_shapes_follow_the_spec():
     assert [l.W.shape for l in gen.net] == [(128, 256), (128, 128), (2, 128)]
     with chainer.using_config('train', False):
         assert gen(numpy.zeros((3, 256), numpy.float32)).shape == (3, 2)
+
+
+@pytest.mark.parametrize('size', [8, 16, 32])
+def test_paper_network_shapes(size):
+    config = Config(experiment='animeface', arch='paper', dataset='toyfaces', image_size=size,
+                    n_z=16, n_h=16, hidden=8, weight_std=0.0).validate()
+    gen, dis = build_models(config)
+    x = gen(numpy.random.uniform(-1, 1, (2, 16)).astype(numpy.float32))
+    assert x.shape == (2, 3, size, size)
+    assert dis.encode(x).shape == (2, 16)
+    assert dis(x).shape == (2, 3, size, size)
+    # filters grow linearly down to the 8x8 bottleneck; no batch norm anywhere
+    assert dis.to_h.W.shape[1] == 8 * (len(dis.downs) + 1) * 8 * 8
+    assert not any(isinstance(l, chainer.links.BatchNormalization) for l in dis.links())
+
+
+def test_paper_size_must_be_8_times_a_power_of_two():
+    from began.errors import ConfigError
+    with pytest.raises(ConfigError, match='8 times a power of two'):
+        Config(experiment='animeface', arch='paper', dataset='toyfaces', image_size=48).validate()
