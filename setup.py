@@ -16,7 +16,8 @@ setup(
     ],
     extras_require={
         'test': ['pytest>=7'],
-        # Pick the CuPy wheel that matches your CUDA; see README "GPU".
+        # Pick the CuPy wheel that matches your CUDA; see docs/gpu.md.
+        'cuda11': ['cupy-cuda11x>=13'],
         'cuda12': ['cupy-cuda12x>=13'],
         'cuda13': ['cupy-cuda13x>=13'],
     },

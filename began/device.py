@@ -20,15 +20,26 @@ def get_device(gpu):
         raise DeviceError(f'--gpu {gpu}: CUDA is not usable here ({_reason(e)}); '
                           f'use --gpu -1 for the CPU') from None
     if gpu >= count:
-        raise DeviceError(f'--gpu {gpu}: this machine has {count} CUDA device(s)')
+        valid = f'0 to {count - 1} or -1' if count > 1 else '0 or -1' if count else '-1'
+        raise DeviceError(f'--gpu {gpu}: this machine has {count} CUDA device(s); '
+                          f'use --gpu {valid}')
     if not chainer.backends.cuda.available:
+        # The reason is the exception Chainer met importing CuPy: often many lines.
+        error = chainer.backends.cuda._resolution_error
         raise DeviceError(f'--gpu {gpu}: Chainer cannot use CuPy here '
-                          f'({chainer.backends.cuda._resolution_error or "unknown reason"})')
+                          f'({_reason(error) if error else "unknown reason"})')
     device = chainer.get_device(f'@cupy:{gpu}')
     device.use()
     return device
 
 
-def _reason(e):
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__
+def _reason(e, depth=0):
+    """The first line of ``e`` that says something (CuPy's import error opens
+    with a rule of '='), plus that of the error it was raised from."""
+    lines = [line.strip() for line in str(e).splitlines()
+             if any(c.isalnum() for c in line)]
+    text = lines[0] if lines else type(e).__name__
+    cause = e.__cause__
+    if cause is not None and depth == 0:
+        text = f'{text.rstrip(".")}: {type(cause).__name__}: {_reason(cause, 1)}'
+    return text

@@ -1,10 +1,24 @@
 """Build the generator / auto-encoder pair that a Config describes."""
+import numpy
+
 from began.nets_blog import BlogAutoEncoder, BlogGenerator
 from began.nets_mlp import MLPAutoEncoder, MLPGenerator
+from began.rng import derive_seed
 
 
 def build_models(config):
-    """(generator, discriminator) for ``config.arch``, freshly initialised."""
+    """(generator, discriminator) for ``config.arch``, initialised from
+    ``config.seed``: the same config gives the same initial weights."""
+    # Chainer's initialisers draw from NumPy's global generator.
+    state = numpy.random.get_state()
+    numpy.random.seed(derive_seed(config.seed, 'init'))
+    try:
+        return _build(config)
+    finally:
+        numpy.random.set_state(state)
+
+
+def _build(config):
     if config.arch == 'mlp':
         return (MLPGenerator(config.n_z, config.hidden, 2, config.weight_std),
                 MLPAutoEncoder(config.n_h, config.hidden, 2, config.weight_std))

@@ -9,7 +9,7 @@ import zlib
 
 import numpy
 
-STREAMS = ('step', 'mixture', 'order', 'plot')
+STREAMS = ('init', 'step', 'mixture', 'order', 'plot')
 
 
 def derive_seed(seed, stream, *keys):

@@ -2,7 +2,8 @@
 # virtual environment in .venv. Chainer 7.8.1 only ships an sdist whose
 # setup.py imports pkg_resources, and `import chainer` touches
 # numpy.distutils: both need setuptools<74 and NumPy 1.x, so this installs
-# those first and builds Chainer without build isolation.
+# those first and builds Chainer without build isolation (began.compat
+# also lets it run on NumPy 2, which CuPy 14 needs; see docs/gpu.md).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${BEGAN_VENV:-$ROOT/.venv}"

@@ -66,3 +66,13 @@ def test_paper_size_must_be_8_times_a_power_of_two():
     from began.errors import ConfigError
     with pytest.raises(ConfigError, match='8 times a power of two'):
         Config(experiment='animeface', arch='paper', dataset='toyfaces', image_size=48).validate()
+
+
+def test_initial_weights_follow_the_seed():
+    from conftest import tiny_mixture_config
+    a, _ = build_models(tiny_mixture_config(seed=1))
+    b, _ = build_models(tiny_mixture_config(seed=1))
+    c, _ = build_models(tiny_mixture_config(seed=2))
+    pa, pb, pc = (dict(m.namedparams()) for m in (a, b, c))
+    assert all(numpy.array_equal(pa[n].array, pb[n].array) for n in pa)
+    assert not all(numpy.array_equal(pa[n].array, pc[n].array) for n in pa)
