@@ -1,0 +1,51 @@
+"""The BEGAN paper's learning-rate schedule: halve it when M_global stalls."""
+import math
+
+from chainer import training
+
+
+class HalveLROnStall(training.Extension):
+    """Halves both optimizers' learning rate when an epoch's mean M_global
+    has not improved on the best for ``patience`` epochs.
+
+    Its state (best M, epochs waited, the current rate, the running mean)
+    is in the snapshot, so a resumed run keeps the decayed rate.
+    """
+    trigger = (1, 'iteration')
+    priority = training.PRIORITY_READER
+
+    def __init__(self, patience, min_lr=1e-6):
+        self.patience, self.min_lr = patience, min_lr
+        self.best, self.waited, self.lr = math.inf, 0, -1.0   # lr < 0: not changed yet
+        self.total, self.count = 0.0, 0
+
+    def initialize(self, trainer):
+        if self.lr > 0:   # resumed after a halving
+            self._apply(trainer)
+
+    def __call__(self, trainer):
+        if 'M' in trainer.observation:
+            self.total += float(trainer.observation['M'])
+            self.count += 1
+        if not trainer.updater.is_new_epoch or not self.count:
+            return
+        mean, self.total, self.count = self.total / self.count, 0.0, 0
+        if mean < self.best:
+            self.best, self.waited = mean, 0
+            return
+        self.waited += 1
+        if self.waited >= self.patience:
+            self.waited = 0
+            self.lr = max(trainer.updater.get_optimizer('gen').alpha / 2, self.min_lr)
+            self._apply(trainer)
+            print(f'M_global has not improved for {self.patience} epoch(s): lr -> {self.lr:g}')
+
+    def _apply(self, trainer):
+        for name in ('gen', 'dis'):
+            trainer.updater.get_optimizer(name).alpha = self.lr
+
+    def serialize(self, serializer):
+        for name in ('best', 'lr', 'total'):
+            setattr(self, name, float(serializer(name, getattr(self, name))))
+        for name in ('waited', 'count'):
+            setattr(self, name, int(serializer(name, getattr(self, name))))
