@@ -26,13 +26,25 @@ def fail(message):
     sys.exit(2)
 
 
+def one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """warnings.showwarning for the scripts: 'warning: ...', no source line."""
+    (file or sys.stderr).write(f'warning: {message}\n')
+
+
 def guarded(main):
-    """Run ``main``; user-fixable errors become one line on stderr."""
+    """Run ``main``; user-fixable errors become one line on stderr (status
+    2), warnings one line each, and Ctrl-C outside the training loop (which
+    handles it itself) a one-line notice (status 130)."""
     def wrapper(argv=None):
-        try:
-            return main(argv)
-        except BeganError as e:
-            fail(str(e))
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
+            try:
+                return main(argv)
+            except BeganError as e:
+                fail(str(e))
+            except KeyboardInterrupt:
+                sys.stderr.write('error: interrupted (snapshots already written are kept)\n')
+                sys.exit(130)
     wrapper.__doc__ = main.__doc__
     return wrapper
 
@@ -88,6 +100,12 @@ def add_run_arguments(parser, default_gpu=-1):
                              'snapshot in --model-dir')
     parser.add_argument('--no-progress', action='store_true',
                         help='no progress bar (logs only)')
+    parser.add_argument('--no-early-check', action='store_true',
+                        help="do not stop a run whose D cannot reconstruct real data "
+                             "better than their mean after the first epoch (the post's tip)")
+    parser.add_argument('--early-check-updates', type=positive_int, default=None, metavar='N',
+                        help='run the early check after N updates (default: the end of '
+                             'the first epoch with at least 500 updates)')
 
 
 def resumed_config(saved, args, given):
@@ -116,15 +134,20 @@ def check_writable(path, what):
 
 
 def train_main(experiment, preset, make_data, make_pictures, argv=None,
-               description='', log_trigger=None, extra_arguments=None):
+               description='', log_trigger=None, extra_arguments=None,
+               make_check_data=None):
     """The train.py of an experiment.
 
     make_data(config) -> (iterator, dataset or None)
     make_pictures(config, plot_dir, dataset) -> list of Trainer extensions
     log_trigger(config, iterator) -> trigger of the log and curves
+    make_check_data(config, dataset) -> real examples for the early check
+        (default: guards.check_examples, fresh mixture points or 100 images)
+
+    Exits with status 128 + N when signal N (Ctrl-C, SIGTERM) stopped it.
     """
     import chainer
-    from began import training
+    from began import guards, training
     from began.device import get_device
     from began.models import build_models
 
@@ -136,35 +159,51 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         extra_arguments(parser)
     args = parser.parse_args(argv)
     preset = dict(preset, experiment=experiment)
-    config = config_module.from_args(args, preset)
 
     snapshot = None
     candidates = training.resolve_resume(args.resume, args.model_dir)
     if candidates:
+        # The snapshot's Config, not the command line's defaults (which may
+        # not even validate, e.g. a folder run resumed without --image-dir).
         path, arrays, saved = training.open_resume_snapshot(candidates, experiment)
         config = resumed_config(saved, args, explicit_dests(parser, argv))
         snapshot = (path, arrays)
+    else:
+        config = config_module.from_args(args, preset)
+        existing = training.snapshot_files(args.model_dir)
+        if existing:
+            # A fresh run here would overwrite its weights and, three epochs
+            # on, delete its snapshots: a forgotten --resume must not do that.
+            raise ConfigError(f'{args.model_dir} already holds a run (newest snapshot '
+                              f'{existing[0]}); continue it with --resume, or give '
+                              f'another --model-dir')
 
     check_writable(args.model_dir, 'model directory')
     check_writable(args.plot_dir, 'plot directory')
     device = get_device(args.gpu)
     chainer.config.type_check = False  # measured: no cost either way; fewer checks
-    generator, discriminator = build_models(config)
+    generator, discriminator = build_models(config)  # seeded by config.seed
     iterator, dataset = make_data(config)
+    check_data = None
+    if not args.no_early_check:
+        check_data = (make_check_data or guards.check_examples)(config, dataset)
     trainer = training.build_trainer(
         config, iterator, generator, discriminator, device, args.model_dir,
         args.plot_dir, make_pictures(config, args.plot_dir, dataset),
         log_trigger=log_trigger(config, iterator) if log_trigger else (1, 'epoch'),
-        progress=not args.no_progress)
+        progress=not args.no_progress, check_examples=check_data,
+        early_check_updates=args.early_check_updates)
     if snapshot:
         path, arrays = snapshot
         training.load_snapshot(trainer, arrays, path)
-        print(f'resumed from {snapshot[0]} at iteration {trainer.updater.iteration}, '
+        print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
               f'k = {trainer.updater.k:.4f}')
     config.save(args.model_dir)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', FutureWarning)
-        interrupted = training.run(trainer)
-    print(f'{"stopped" if interrupted else "done"}: model in {args.model_dir}, '
+        stopped_by = training.run(trainer)
+    print(f'{"stopped" if stopped_by else "done"}: model in {args.model_dir}, '
           f'pictures in {args.plot_dir}')
+    if stopped_by:
+        sys.exit(128 + stopped_by)
     return trainer

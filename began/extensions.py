@@ -1,5 +1,5 @@
 """Trainer extensions both experiments share: the model directory, safe
-snapshots and the divergence guard."""
+snapshots, logs and plots that survive a full disk, and the divergence guard."""
 import glob
 import os
 import re
@@ -7,13 +7,19 @@ import warnings
 
 import numpy
 from chainer import training
+from chainer.serializers import npz
 from chainer.training import extensions
+from chainer.training.extensions import snapshot_writers
 
 from began.errors import DivergenceError
 from began.serialization import save_model_dir
 
 SNAPSHOT_PATTERN = 'snapshot_iter_{.updater.iteration}.npz'
 SNAPSHOTS_KEPT = 3
+# Temporary files of an interrupted atomic write, with the writer's pid:
+# snapshots (SnapshotWriter), weights (save_npz_atomic), pictures (save_png, plot_points).
+TEMP_FILE = re.compile(r'\.snapshot_iter_\d+\.npz\.tmp-(\d+)|(?:generator|discriminator)'
+                       r'\.npz\.tmp(\d+)|.+\.png\.tmp(\d+)\.png')
 
 
 def snapshot_files(model_dir):
@@ -26,10 +32,87 @@ def snapshot_files(model_dir):
     return [path for _, path in sorted(found, reverse=True)]
 
 
+def snapshot_path(trainer):
+    return os.path.join(trainer.out, SNAPSHOT_PATTERN.format(trainer))
+
+
+def remove_stale_temp_files(*folders):
+    """Delete temporary files that a killed process left behind (their
+    process is gone); a live process's files are left alone."""
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            m = TEMP_FILE.fullmatch(name)
+            if m and not _alive(int(next(g for g in m.groups() if g))):
+                try:
+                    os.remove(os.path.join(folder, name))
+                except OSError:
+                    pass
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but not ours
+    return True
+
+
+class SnapshotWriter(snapshot_writers.Writer):
+    """Chainer's snapshot writer made crash- and disk-safe.
+
+    The snapshot goes to a hidden temporary file that is fsynced and then
+    renamed over the final name, so the name only ever holds a whole file;
+    stale snapshots are deleted only after the new one is in place. A
+    failed write (a full disk) warns, keeps the older snapshots and lets
+    training go on. Uncompressed: zlib halves the file but took 5 s a
+    snapshot of the 16-pixel face networks (102 MB raw) on a CPU core;
+    disk is cheaper than training time.
+    """
+
+    def __call__(self, filename, outdir, target):
+        path = os.path.join(outdir, filename)
+        tmp = os.path.join(outdir, f'.{filename}.tmp-{os.getpid()}')
+        try:
+            with open(tmp, 'wb') as f:
+                npz.save_npz(f, target, compression=False)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except OSError as e:
+            warnings.warn(f'could not write the snapshot {path}: {e}; the older '
+                          f'snapshots are kept')
+            return
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        self._post_save()  # Chainer's clean-up of all but the newest n_retains
+
+
 def snapshot():
-    """Chainer's snapshot: written to a temporary file and renamed, the
-    newest few kept, so a crash at any moment leaves a loadable one."""
-    return extensions.snapshot(filename=SNAPSHOT_PATTERN, n_retains=SNAPSHOTS_KEPT)
+    """The trainer's snapshot, written atomically; the newest few kept, so a
+    crash at any moment leaves a loadable one."""
+    return extensions.snapshot(filename=SNAPSHOT_PATTERN, n_retains=SNAPSHOTS_KEPT,
+                               writer=SnapshotWriter())
+
+
+class LogReport(extensions.LogReport):
+    """Chainer's LogReport; a failed write of the log file warns and
+    training goes on (the entries stay in memory and in the snapshot)."""
+
+    def __call__(self, trainer):
+        try:
+            super().__call__(trainer)
+        except OSError as e:
+            warnings.warn(f'could not write the log in {trainer.out}: {e}')
+            self._init_summary()  # the entry was recorded; start the next one
 
 
 class PlotReport(extensions.PlotReport):
@@ -50,6 +133,11 @@ class PlotReport(extensions.PlotReport):
             super().serialize(serializer)
         finally:
             self._file_name = full
+        # Chainer 7 saves neither the trigger nor the running mean: a resumed
+        # run then drew an extra point at its first iteration and averaged
+        # only the updates after the resume. (LogReport saves both.)
+        self._trigger.serialize(serializer['_trigger'])
+        self._summary.serialize(serializer['_summary'])
 
 
 class ModelDirWriter(training.Extension):
@@ -69,8 +157,11 @@ class ModelDirWriter(training.Extension):
 
 
 class DivergenceGuard(training.Extension):
-    """Stops training at the first NaN or Inf in a loss or a parameter,
-    before any writer can save the bad state."""
+    """Stops training at the first NaN or Inf in a loss or a parameter.
+
+    It runs every iteration before any other extension, so no writer ever
+    saves the bad state: the newest snapshot stays the last good one.
+    """
     priority = training.PRIORITY_WRITER + 100
     trigger = (1, 'iteration')
     LOSSES = ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k')
@@ -79,17 +170,18 @@ class DivergenceGuard(training.Extension):
         observation = trainer.observation
         bad = [k for k in self.LOSSES
                if k in observation and not numpy.isfinite(float(observation[k]))]
-        if not bad:
-            updater = trainer.updater
-            for name, link in (('generator', updater.generator),
-                               ('discriminator', updater.discriminator)):
-                # One sum per parameter: finite exactly when every element is.
-                if not all(bool(link.xp.isfinite(p.array.sum())) for p in link.params()):
-                    bad.append(f'{name} parameters')
+        updater = trainer.updater
+        for name, link in (('generator', updater.generator),
+                           ('discriminator', updater.discriminator)):
+            xp = link.xp
+            # One device-to-host transfer per network.
+            if not bool(xp.stack([xp.isfinite(p.array).all() for p in link.params()]).all()):
+                bad.append(f'{name} parameters')
         if bad:
             kept = snapshot_files(trainer.out)
-            where = f'the last good snapshot is {kept[0]}' if kept else 'no snapshot was written yet'
+            where = (f'the last good snapshot {kept[0]} is kept' if kept
+                     else 'no snapshot was written yet')
             raise DivergenceError(
-                f'training diverged at iteration {trainer.updater.iteration}: '
+                f'training diverged at iteration {updater.iteration}: '
                 f'{", ".join(bad)} not finite; {where} (resume with --resume, '
                 f'perhaps with a lower --lr)')

@@ -8,6 +8,7 @@ leaves the previous file whole.
 """
 import os
 import zipfile
+import zlib
 
 import numpy
 from chainer import serializers
@@ -33,29 +34,48 @@ def save_npz_atomic(path, obj):
             os.remove(tmp)
 
 
+def read_npz(path, what='.npz file'):
+    """Every array of an .npz file, read whole with pickling disabled.
+
+    Reading every entry up front means a file that holds a pickled object
+    is refused whichever entry holds it (NumPy raises before unpickling
+    anything), and a truncated file fails here, before anything is loaded.
+    """
+    if not os.path.isfile(path):
+        raise ModelLoadError(f'file not found: {path}')
+    if not zipfile.is_zipfile(path):
+        # Checked first: NumPy would try to unpickle a file that is no archive.
+        raise ModelLoadError(f'{path} is not a readable {what} (not a whole .npz '
+                             f'archive: truncated, or another kind of file)')
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except ValueError as e:
+        if 'pickle' in str(e):
+            raise ModelLoadError(f'{path} holds a pickled object; refusing to load it '
+                                 f'(it could run code)') from None
+        raise ModelLoadError(f'{path} is not a readable {what} ({_first_line(e)})') from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as e:
+        raise ModelLoadError(f'{path} is not a readable {what} ({_first_line(e)})') from None
+
+
 def load_npz_safe(path, obj, strict=True):
     """Load ``path`` into ``obj`` with pickling disabled.
 
     Raises ModelLoadError, one line, for a missing, corrupt or pickled file,
     and for weights of other networks (names or shapes that differ).
     """
-    if not os.path.isfile(path):
-        raise ModelLoadError(f'file not found: {path}')
+    arrays = read_npz(path)
     try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            serializers.NpzDeserializer(npz, strict=strict).load(obj)
-    except ValueError as e:
-        if 'allow_pickle' in str(e) or 'pickled' in str(e):
-            raise ModelLoadError(
-                f'{path} holds a pickled object; refusing to load it '
-                f'(it could run code)') from None
-        raise ModelLoadError(f'{path} does not fit these networks ({_first_line(e)})') from None
+        serializers.NpzDeserializer(arrays, strict=strict).load(obj)
     except KeyError as e:
-        raise ModelLoadError(
-            f'{path} does not fit these networks (missing {_first_line(e)}); '
-            f'was it saved by another architecture, size or experiment?') from None
-    except (OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ModelLoadError(f'{path} is not a readable .npz file ({_first_line(e)})') from None
+        problem = f'missing {e}'
+    except (ValueError, TypeError) as e:
+        problem = _first_line(e)
+    else:
+        return
+    raise ModelLoadError(f'{path} does not fit these networks ({problem}); was it saved '
+                         f'by another architecture, size or experiment?')
 
 
 def _first_line(e):

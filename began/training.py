@@ -1,8 +1,9 @@
 """Assembling and running a BEGAN Trainer; resuming it from a snapshot."""
 import json
+import math
 import os
 import signal
-import zipfile
+import sys
 
 import chainer
 import numpy
@@ -10,9 +11,13 @@ from chainer import serializers, training
 from chainer.training import extensions, triggers
 
 from began.config import Config
-from began.errors import ConfigError, ModelLoadError
-from began.extensions import (DivergenceGuard, ModelDirWriter, PlotReport, snapshot,
-                               snapshot_files)
+from began.errors import ConfigError, EarlyFailureError, ModelLoadError
+from began.extensions import (DivergenceGuard, LogReport, ModelDirWriter, PlotReport,
+                               remove_stale_temp_files, snapshot, snapshot_files,
+                               snapshot_path)
+from began.guards import (K_STUCK_MIN_UPDATES, EarlyCheck, KStuckWarning,
+                          iterations_per_epoch)
+from began.serialization import read_npz
 from began.updater import BeganUpdater
 
 LOSS_KEYS = ['loss_real', 'loss_fake', 'loss_d', 'loss_g']
@@ -34,39 +39,62 @@ def picture_trigger(config):
 
 
 class StopTrigger:
-    """The run's length, plus a stop requested by Ctrl-C or SIGTERM: the
-    loop then ends after a whole update, where a snapshot is consistent."""
+    """The run's length, plus an early stop: requested by Ctrl-C or SIGTERM
+    (``signal``), or by a guard that found the run failing (``failure``).
+    The loop then ends after the current iteration's extensions, so the
+    snapshot written then is consistent."""
 
     def __init__(self, inner):
-        self.inner, self.requested = inner, False
+        self.inner, self.signal, self.failure = inner, None, None
+
+    @property
+    def requested(self):
+        return self.signal is not None or self.failure is not None
+
+    def fail(self, message):
+        self.failure = message
 
     def __call__(self, trainer):
         return self.requested or self.inner(trainer)
 
-    def __getattr__(self, name):  # get_training_length etc. for ProgressBar
+    def __getattr__(self, name):  # get_training_length, serialize... of the inner
+        if name in ('inner', 'signal', 'failure'):
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
 
 def build_trainer(config, iterator, generator, discriminator, device, model_dir,
-                  plot_dir, pictures=(), log_trigger=(1, 'epoch'), progress=True):
+                  plot_dir, pictures=(), log_trigger=(1, 'epoch'), progress=True,
+                  check_examples=None, early_check_updates=None):
     """A Trainer with the extensions every experiment shares.
 
     ``pictures``: experiment extensions run at picture_trigger(config).
+    ``check_examples``: real examples for the early check (None: no check);
+    it runs at ``early_check_updates`` or by default after the first epoch
+    of at least EARLY_CHECK_MIN_UPDATES updates. (Registered either way, so
+    snapshots have the same entries with and without --no-early-check.)
     """
     os.makedirs(plot_dir, exist_ok=True)
+    remove_stale_temp_files(model_dir, plot_dir)
     updater = BeganUpdater(iterator, make_optimizer(config, generator),
                            make_optimizer(config, discriminator), config, device=device)
     trainer = training.Trainer(updater, (config.epochs, 'epoch'), out=model_dir)
     trainer.stop_trigger = StopTrigger(trainer.stop_trigger)
 
     trainer.extend(DivergenceGuard())
-    trainer.extend(extensions.LogReport(trigger=log_trigger))
+    trainer.extend(KStuckWarning(max(K_STUCK_MIN_UPDATES,
+                                     math.ceil(iterations_per_epoch(iterator)))))
+    trainer.extend(EarlyCheck(check_examples),
+                   trigger=EarlyCheck.trigger_for(iterator, early_check_updates))
+    trainer.extend(LogReport(trigger=log_trigger))
     trainer.extend(extensions.PrintReport(
         ['epoch', 'iteration'] + LOSS_KEYS + ['k', 'M'] +
         [k for ext in pictures for k in getattr(ext, 'report_keys', ())] +
         ['elapsed_time']))
     if progress:
-        trainer.extend(extensions.ProgressBar(update_interval=10))
+        # A trigger without state: snapshots then hold the same entries with
+        # and without --no-progress, and either resumes the other quietly.
+        trainer.extend(extensions.ProgressBar(update_interval=10), trigger=lambda _: True)
     for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M')):
         trainer.extend(PlotReport(
             keys, 'iteration', trigger=log_trigger,
@@ -98,16 +126,7 @@ def resolve_resume(resume, model_dir):
 def read_snapshot(path):
     """All arrays of a snapshot, read whole (so a truncated file fails here,
     before anything is loaded) and with pickling disabled."""
-    try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except ValueError as e:
-        if 'pickle' in str(e):
-            raise ModelLoadError(f'{path} holds a pickled object; refusing to load '
-                                 f'it (it could run code)') from None
-        raise ModelLoadError(f'{path} is not a readable snapshot ({e})') from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise ModelLoadError(f'{path} is not a readable snapshot ({e})') from None
+    return read_npz(path, 'snapshot')
 
 
 def snapshot_config(arrays, path):
@@ -137,7 +156,7 @@ def open_resume_snapshot(candidates, experiment):
             raise ModelLoadError(f'{path} is a snapshot of the {config.experiment} '
                                  f'experiment, not of {experiment}')
         for message in errors:
-            print(f'warning: skipped {message}')
+            print(f'warning: skipped {message}', file=sys.stderr)
         return path, arrays, config
     raise ModelLoadError('no loadable snapshot: ' + '; '.join(errors))
 
@@ -145,35 +164,60 @@ def open_resume_snapshot(candidates, experiment):
 def load_snapshot(trainer, arrays, path):
     try:
         serializers.NpzDeserializer(arrays).load(trainer)
-    except (KeyError, ValueError) as e:
-        raise ModelLoadError(f'{path} does not fit these networks ({e}); was it '
-                             f'saved with another architecture or size?') from None
+    except KeyError as e:
+        problem = f'missing {e}'
+    except ValueError as e:
+        problem = str(e).strip().splitlines()[0]
+    else:
+        return
+    raise ModelLoadError(f'{path} does not fit this run ({problem}); was it saved '
+                         f'with another architecture, size or version?')
 
 
 # --- running --------------------------------------------------------------
 
 def run(trainer):
-    """trainer.run() where Ctrl-C or SIGTERM ends the loop after the current
-    update and writes a snapshot; a second Ctrl-C interrupts at once.
-    Returns True when training stopped early on request."""
+    """trainer.run(), stopping early and cleanly when asked.
+
+    Ctrl-C or SIGTERM ends the loop after the current iteration and writes
+    a snapshot; a second Ctrl-C interrupts at once. A guard's failure (the
+    early check) also ends the loop with a snapshot, then raises
+    EarlyFailureError. Returns the number of the signal that stopped
+    training, or None when it ran to the end.
+    """
     stop = trainer.stop_trigger
 
     def request_stop(signum, frame):
-        if stop.requested:
+        if stop.signal is not None:
             raise KeyboardInterrupt
-        stop.requested = True
+        stop.signal = signum
         print(f'\nstopping after this update ({signal.Signals(signum).name}); '
               f'a snapshot will be written', flush=True)
 
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        trainer.run(show_loop_exception_msg=False)
+        # NaN and Inf are the divergence guard's to report, in one line.
+        with numpy.errstate(over='ignore', invalid='ignore', divide='ignore'):
+            trainer.run(show_loop_exception_msg=False)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if stop.requested and not stop.inner(trainer):
+    if not stop.requested or (stop.failure is None and finished(trainer)):
+        return None
+    path = snapshot_path(trainer)
+    if not os.path.isfile(path):  # the epoch's own snapshot may be there already
+        trainer.get_extension('ModelDirWriter')(trainer)  # for plot.py meanwhile
         trainer.get_extension('snapshot')(trainer)
-        print(f'snapshot written at iteration {trainer.updater.iteration}; '
-              f'continue with --resume')
-        return True
-    return False
+    if stop.failure:
+        raise EarlyFailureError(f'{stop.failure}; the snapshot {path} is kept')
+    print(f'snapshot written at iteration {trainer.updater.iteration}: {path}; '
+          f'continue with --resume')
+    return stop.signal
+
+
+def finished(trainer):
+    """Whether the run reached its length (read without calling the stop
+    trigger, which would change its serialized state)."""
+    length, unit = trainer.stop_trigger.get_training_length()
+    updater = trainer.updater
+    return (updater.epoch_detail if unit == 'epoch' else updater.iteration) >= length
