@@ -6,7 +6,7 @@ import sys
 import warnings
 
 from began import config as config_module
-from began.errors import BeganError, ConfigError, ModelLoadError
+from began.errors import BeganError, ConfigError
 
 # Fields that fix the networks' shapes: a resumed run cannot change them.
 SHAPE_FIELDS = ('experiment', 'arch', 'dataset', 'n_z', 'n_h', 'hidden', 'image_size',
@@ -178,9 +178,9 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
                               f'{existing[0]}); continue it with --resume, or give '
                               f'another --model-dir')
 
+    device = get_device(args.gpu)   # before any folder is made
     check_writable(args.model_dir, 'model directory')
     check_writable(args.plot_dir, 'plot directory')
-    device = get_device(args.gpu)
     chainer.config.type_check = False  # measured: no cost either way; fewer checks
     generator, discriminator = build_models(config)  # seeded by config.seed
     iterator, dataset = make_data(config)

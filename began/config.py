@@ -42,6 +42,7 @@ class Config:
     lr: float = 1e-4
     beta1: float = 0.9
     grad_clip: float = 1.0
+    lr_patience: int = 0           # halve lr after this many epochs without a better M (0: off)
     epochs: int = 200
     updates_per_epoch: int = 500   # mixture only; image epochs are len(data) / batch
     seed: int = 0
@@ -86,6 +87,7 @@ class Config:
                  f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         need(self.mixture_std > 0, f'mixture-std must be > 0, got {self.mixture_std}')
         need(self.seed >= 0, f'seed must be >= 0, got {self.seed}')
+        need(self.lr_patience >= 0, f'lr-patience must be >= 0, got {self.lr_patience}')
         if self.arch == 'blog':
             need(self.image_size >= 16 and self.image_size % 16 == 0,
                  f'size must be a multiple of 16 (>= 16) for the blog networks, '
@@ -172,6 +174,8 @@ HELP = {
     'lr': 'Adam learning rate',
     'beta1': 'Adam beta1',
     'grad_clip': 'gradient norm clipping threshold',
+    'lr_patience': 'halve the learning rate after this many epochs without a lower '
+                   'M_global, as the paper does (0: never)',
     'epochs': 'number of epochs',
     'updates_per_epoch': 'updates per epoch (mixture experiment)',
     'seed': 'random seed (same seed, same run on CPU)',

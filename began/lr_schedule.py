@@ -1,12 +1,10 @@
 """The BEGAN paper's learning-rate schedule: halve it when M_global stalls."""
-import math
-
 from chainer import training
 
 
 class HalveLROnStall(training.Extension):
     """Halves both optimizers' learning rate when an epoch's mean M_global
-    has not improved on the best for ``patience`` epochs.
+    has not improved on the best for ``patience`` epochs (0: never).
 
     Its state (best M, epochs waited, the current rate, the running mean)
     is in the snapshot, so a resumed run keeps the decayed rate.
@@ -16,7 +14,8 @@ class HalveLROnStall(training.Extension):
 
     def __init__(self, patience, min_lr=1e-6):
         self.patience, self.min_lr = patience, min_lr
-        self.best, self.waited, self.lr = math.inf, 0, -1.0   # lr < 0: not changed yet
+        # Negative means "none yet" (M >= 0, lr > 0): snapshots hold no Inf.
+        self.best, self.waited, self.lr = -1.0, 0, -1.0
         self.total, self.count = 0.0, 0
 
     def initialize(self, trainer):
@@ -24,13 +23,15 @@ class HalveLROnStall(training.Extension):
             self._apply(trainer)
 
     def __call__(self, trainer):
+        if self.patience <= 0:
+            return
         if 'M' in trainer.observation:
             self.total += float(trainer.observation['M'])
             self.count += 1
         if not trainer.updater.is_new_epoch or not self.count:
             return
         mean, self.total, self.count = self.total / self.count, 0.0, 0
-        if mean < self.best:
+        if self.best < 0 or mean < self.best:
             self.best, self.waited = mean, 0
             return
         self.waited += 1

@@ -97,8 +97,8 @@ def load_model_dir(model_dir, experiment=None):
         raise ConfigError(f'model directory not found: {model_dir}')
     config = Config.load(model_dir)
     if experiment is not None and config.experiment != experiment:
-        raise ConfigError(f'{model_dir} holds a {config.experiment} model, '
-                          f'not a {experiment} one')
+        raise ConfigError(f'{model_dir} holds a model of the {config.experiment} '
+                          f'experiment, not of {experiment}')
     generator, discriminator = build_models(config)
     load_npz_safe(os.path.join(model_dir, GENERATOR_FILE), generator)
     load_npz_safe(os.path.join(model_dir, DISCRIMINATOR_FILE), discriminator)

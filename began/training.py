@@ -18,6 +18,7 @@ from began.extensions import (DivergenceGuard, LogReport, ModelDirWriter, PlotRe
 from began.guards import (K_STUCK_MIN_UPDATES, EarlyCheck, KStuckWarning,
                           iterations_per_epoch)
 from began.serialization import read_npz
+from began.lr_schedule import HalveLROnStall
 from began.updater import BeganUpdater
 
 LOSS_KEYS = ['loss_real', 'loss_fake', 'loss_d', 'loss_g']
@@ -102,6 +103,8 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
             name=f'PlotReport_{name}')
     for ext in pictures:
         trainer.extend(ext, trigger=picture_trigger(config))
+    # Registered on every run (patience 0: off) so every snapshot has its state.
+    trainer.extend(HalveLROnStall(config.lr_patience), name='HalveLROnStall')
     trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
     trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')
     return trainer

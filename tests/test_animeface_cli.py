@@ -70,4 +70,4 @@ def test_analogy_of_a_mixture_model_is_refused(tmp_path):
     assert result.returncode == 0, result.stderr
     result = run_script('train_animeface/plot.py', '--model-dir', tmp_path / 'm')
     assert result.returncode == 2
-    assert 'holds a gaussian_mixture model, not a animeface one' in result.stderr
+    assert 'holds a model of the gaussian_mixture experiment, not of animeface' in result.stderr

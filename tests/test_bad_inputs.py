@@ -2,17 +2,10 @@
 with a count; never a traceback, never a lost checkpoint; and no file can
 run code when loaded (pickling is off everywhere)."""
 import errno
-import io
 import json
 import os
 import re
-import runpy
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 
 import chainer
 import numpy
@@ -24,71 +17,13 @@ from began.mixture import MixtureIterator
 from began.models import build_models
 from began.serialization import save_model_dir
 from began.training import build_trainer
-from conftest import ROOT, run_script, tiny_mixture_config
+from conftest import ROOT, assert_one_line_error, run_forked, run_script, tiny_mixture_config
 
 MIXTURE = 'train_gaussian_mixture/train.py'
 PLOT = 'train_gaussian_mixture/plot.py'
 ANALOGY = 'train_gaussian_mixture/analogy.py'
 FACES = 'train_animeface/train.py'
 TINY = ['--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 5, '--no-progress']
-
-
-def run_forked(script, *args, timeout=120):
-    """A script in a child process forked from this one: a real process
-    (its own exit status, stderr, signal handlers and state), without paying
-    Chainer's import again as a fresh interpreter would (~2 s a run)."""
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = 1
-        try:
-            os.dup2(out.fileno(), 1)
-            os.dup2(err.fileno(), 2)
-            sys.stdout = io.TextIOWrapper(io.FileIO(1, 'w', closefd=False), line_buffering=True)
-            sys.stderr = io.TextIOWrapper(io.FileIO(2, 'w', closefd=False), line_buffering=True)
-            path = os.path.join(ROOT, script)
-            sys.argv = [path, *map(str, args)]
-            runpy.run_path(path, run_name='__main__')
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            if isinstance(e.code, str):
-                sys.stderr.write(e.code + '\n')
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    end = time.time() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.time() > end:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise AssertionError(f'{script} {args} timed out')
-        time.sleep(0.02)
-    out.seek(0)
-    err.seek(0)
-    return subprocess.CompletedProcess(
-        [script, *args], os.waitstatus_to_exitcode(status),
-        out.read().decode(), err.read().decode())
-
-
-def assert_one_line_error(result, *fragments):
-    """Status 2 and exactly one line on stderr, 'error: ...', holding every
-    fragment (progress output with carriage returns aside)."""
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    assert 'Traceback' not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines()
-             if line.strip() and not line.startswith('decoding')]
-    assert len(lines) == 1 and lines[0].startswith('error: '), result.stderr
-    for fragment in fragments:
-        assert str(fragment) in lines[0], (fragment, lines[0])
-    return lines[0]
 
 
 def tree(path):
@@ -209,7 +144,7 @@ def test_corrupt_or_hand_edited_model_json(tmp_path, trained):
         (json.dumps(dict(good, colour=1)), 'model.json: unknown key(s) colour'),
         (json.dumps(dict(good, gamma=2)), 'model.json: gamma must be in [0, 1], got 2.0'),
         (json.dumps(dict(good, experiment='animeface')),
-         'holds a animeface model, not a gaussian_mixture one'),
+         'holds a model of the animeface experiment, not of gaussian_mixture'),
         # Valid, but not what the weights were trained with:
         (json.dumps(dict(good, n_z=9)), 'generator.npz does not fit these networks'),
     ]

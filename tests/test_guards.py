@@ -15,7 +15,7 @@ from began.guards import EarlyCheck, ImbalanceWarning, KStuckWarning
 from began.mixture import MixtureIterator
 from began.models import build_models
 from conftest import tiny_mixture_config
-from test_bad_inputs import assert_one_line_error, run_forked
+from conftest import assert_one_line_error, run_forked
 
 MIXTURE = 'train_gaussian_mixture/train.py'
 TINY = ['--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 5, '--no-progress']

@@ -1,7 +1,6 @@
 import chainer
 import pytest
 
-from began.lr_schedule import HalveLROnStall
 from began.mixture import MixtureIterator
 from began.models import build_models
 from began.training import build_trainer, load_snapshot, read_snapshot
@@ -20,15 +19,13 @@ class FakeM(chainer.training.Extension):
 
 
 def make(tmp_path, name, epochs, values):
-    config = tiny_mixture_config(epochs=epochs, updates_per_epoch=2, lr=1e-3)
+    config = tiny_mixture_config(epochs=epochs, updates_per_epoch=2, lr=1e-3, lr_patience=2)
     gen, dis = build_models(config)
     trainer = build_trainer(config, MixtureIterator(8, 2, 0), gen, dis,
                             chainer.get_device('@numpy'), str(tmp_path / name / 'm'),
                             str(tmp_path / name / 'p'), progress=False)
-    schedule = HalveLROnStall(patience=2)
-    trainer.extend(schedule, name='HalveLROnStall')
     trainer.extend(FakeM(values))
-    return trainer, schedule
+    return trainer, trainer.get_extension('HalveLROnStall')
 
 
 def test_halves_after_patience_epochs_without_improvement(tmp_path):
