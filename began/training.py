@@ -9,6 +9,7 @@ import chainer
 import numpy
 from chainer import serializers, training
 from chainer.training import extensions, triggers
+from chainer.training import util as trigger_util
 
 from began.config import Config
 from began.errors import ConfigError, EarlyFailureError, ModelLoadError
@@ -37,6 +38,26 @@ def picture_trigger(config):
     points = {1, config.epochs, *range(config.plot_interval, config.epochs + 1,
                                        config.plot_interval)}
     return triggers.ManualScheduleTrigger(sorted(points), 'epoch')
+
+
+class EitherTrigger:
+    """Fires when either trigger fires. Both are called every time, as each
+    keeps its own state. The log uses it so that every picture epoch (and
+    so the last one) has a row holding that epoch's scores."""
+
+    def __init__(self, first, second):
+        self.first = trigger_util.get_trigger(first)
+        self.second = trigger_util.get_trigger(second)
+
+    def __call__(self, trainer):
+        fired = self.first(trainer)
+        return self.second(trainer) or fired
+
+    def serialize(self, serializer):
+        for name in ('first', 'second'):
+            trigger = getattr(self, name)
+            if hasattr(trigger, 'serialize'):
+                trigger.serialize(serializer[name])
 
 
 class StopTrigger:
@@ -87,7 +108,10 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
                                      math.ceil(iterations_per_epoch(iterator)))))
     trainer.extend(EarlyCheck(check_examples),
                    trigger=EarlyCheck.trigger_for(iterator, early_check_updates))
-    trainer.extend(LogReport(trigger=log_trigger))
+    def log_rows():
+        return EitherTrigger(log_trigger, picture_trigger(config))
+
+    trainer.extend(LogReport(trigger=log_rows()))
     trainer.extend(extensions.PrintReport(
         ['epoch', 'iteration'] + LOSS_KEYS + ['k', 'M'] +
         [k for ext in pictures for k in getattr(ext, 'report_keys', ())] +
@@ -98,7 +122,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
         trainer.extend(extensions.ProgressBar(update_interval=10), trigger=lambda _: True)
     for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M')):
         trainer.extend(PlotReport(
-            keys, 'iteration', trigger=log_trigger,
+            keys, 'iteration', trigger=log_rows(),
             filename=os.path.join(os.path.abspath(plot_dir), f'curve_{name}.png')),
             name=f'PlotReport_{name}')
     for ext in pictures:

@@ -27,7 +27,7 @@ def make_trainer(tmp_path, config, name='run', check=False, check_updates=None):
     return training.build_trainer(
         config, iterator, gen, dis, chainer.get_device('@numpy'),
         str(tmp_path / name / 'model'), str(tmp_path / name / 'plot'),
-        log_trigger=(100, 'epoch'), progress=False,  # no curves: quick
+        log_trigger=(100, 'epoch'), progress=False,  # rows at picture epochs only
         check_examples=guards.check_examples(config, None) if check else None,
         early_check_updates=check_updates)
 
@@ -66,8 +66,8 @@ def test_nan_stops_training_and_the_last_good_snapshot_is_kept(tmp_path):
     assert message == (f'training diverged at iteration 7: generator parameters not finite; '
                        f'the last good snapshot {model / "snapshot_iter_5.npz"} is kept '
                        f'(resume with --resume, perhaps with a lower --lr)')
-    assert sorted(os.listdir(model)) == ['discriminator.npz', 'generator.npz', 'model.json',
-                                         'snapshot_iter_5.npz']
+    assert sorted(os.listdir(model)) == ['discriminator.npz', 'generator.npz', 'log',
+                                         'model.json', 'snapshot_iter_5.npz']
     assert all(all_finite(model / name) for name in os.listdir(model) if name.endswith('.npz'))
 
 

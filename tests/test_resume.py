@@ -96,7 +96,8 @@ def two_runs(name, tmp_path_factory):
 def test_same_seed_gives_the_same_losses_and_pictures(runs):
     # Two processes with the same --seed (one asked for fewer epochs).
     straight = runs['straight']
-    assert runs['epoch_1']['losses'] == losses(straight)[:1]
+    first = runs['epoch_1']['losses']
+    assert first and first == losses(straight)[:len(first)]
     for name, data in runs['epoch_1']['pictures'].items():
         assert data == (straight / 'plot' / name).read_bytes(), name  # bytes, not pixels
 
@@ -209,7 +210,7 @@ def make_trainer(tmp_path, config, name, extra=()):
     iterator = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed)
     trainer = build_trainer(config, iterator, gen, dis, chainer.get_device('@numpy'),
                             str(tmp_path / name / 'model'), str(tmp_path / name / 'plot'),
-                            log_trigger=(100, 'epoch'), progress=False)  # no curves: quick
+                            log_trigger=(100, 'epoch'), progress=False)  # rows at picture epochs only
     for ext in extra:
         trainer.extend(ext(trainer), trigger=(3, 'iteration'))
     return trainer
