@@ -7,12 +7,11 @@ import warnings
 
 import numpy
 from chainer import training
-from chainer.serializers import npz
 from chainer.training import extensions
 from chainer.training.extensions import snapshot_writers
 
 from began.errors import DivergenceError
-from began.serialization import save_model_dir
+from began.serialization import save_model_dir, save_npz_atomic
 
 SNAPSHOT_PATTERN = 'snapshot_iter_{.updater.iteration}.npz'
 SNAPSHOTS_KEPT = 3
@@ -81,18 +80,11 @@ class SnapshotWriter(snapshot_writers.Writer):
         path = os.path.join(outdir, filename)
         tmp = os.path.join(outdir, f'.{filename}.tmp-{os.getpid()}')
         try:
-            with open(tmp, 'wb') as f:
-                npz.save_npz(f, target, compression=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+            save_npz_atomic(path, target, tmp=tmp)
         except OSError as e:
             warnings.warn(f'could not write the snapshot {path}: {e}; the older '
                           f'snapshots are kept')
             return
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
         self._post_save()  # Chainer's clean-up of all but the newest n_retains
 
 

@@ -20,9 +20,11 @@ GENERATOR_FILE = 'generator.npz'
 DISCRIMINATOR_FILE = 'discriminator.npz'
 
 
-def save_npz_atomic(path, obj):
-    """``serializers.save_npz`` through a temporary file and a rename."""
-    tmp = f'{path}.tmp{os.getpid()}'
+def save_npz_atomic(path, obj, tmp=None):
+    """``serializers.save_npz`` through a temporary file (``tmp``, default
+    beside ``path``), fsynced, then renamed: the name only ever holds a
+    whole file."""
+    tmp = tmp or f'{path}.tmp{os.getpid()}'
     try:
         with open(tmp, 'wb') as f:
             serializers.save_npz(f, obj, compression=False)

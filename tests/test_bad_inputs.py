@@ -303,7 +303,7 @@ def test_a_full_disk_warns_and_training_goes_on(tmp_path, monkeypatch):
 
 
 def test_a_failed_write_of_a_snapshot_or_the_log_warns(tmp_path, monkeypatch):
-    import began.extensions
+    import began.serialization
     from began.pictures_images import ImagePictures
 
     def full(*args, **kwargs):
@@ -315,7 +315,14 @@ def test_a_failed_write_of_a_snapshot_or_the_log_warns(tmp_path, monkeypatch):
     trainer = build_trainer(config, MixtureIterator(config.batch_size, 5, config.seed), gen, dis,
                             chainer.get_device('@numpy'), str(model), str(tmp_path / 'plot'),
                             progress=False)
-    monkeypatch.setattr(began.extensions.npz, 'save_npz', full)  # the snapshots only
+    save_npz = began.serialization.serializers.save_npz
+
+    def snapshots_fail(file, obj, **kwargs):  # after the temporary file is open
+        if 'snapshot' in file.name:
+            full()
+        save_npz(file, obj, **kwargs)
+
+    monkeypatch.setattr(began.serialization.serializers, 'save_npz', snapshots_fail)
     model.mkdir()
     (model / 'blocker').write_text('')
     trainer.get_extension('LogReport')._log_name = 'blocker/log'  # ENOTDIR
