@@ -98,7 +98,8 @@ class Config:
                  f'size must be 8 times a power of two for the paper networks, '
                  f'got {self.image_size}')
         if self.dataset == 'folder':
-            need(bool(self.image_dir), '--image-dir is required for the folder dataset')
+            need(bool(self.image_dir), '--image-dir DIR is required (a folder of your '
+                                       'images); or use --dataset toyfaces for the built-in faces')
         return self
 
     # --- model.json ------------------------------------------------------

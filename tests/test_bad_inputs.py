@@ -82,6 +82,9 @@ def test_missing_empty_and_non_image_folders(tmp_path):
             ('fakes', 'none of the 1 images under')]:
         result = run_forked(FACES, *face_args(tmp_path, tmp_path / folder))
         assert_one_line_error(result, message, tmp_path / folder)
+    # No folder at all: say how to give one, or where built-in faces are.
+    result = run_forked(FACES, *face_args(tmp_path, '')[2:])
+    assert_one_line_error(result, '--image-dir DIR is required', '--dataset toyfaces')
     assert not (tmp_path / 'm').exists() or not os.listdir(tmp_path / 'm')
 
 
