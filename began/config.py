@@ -37,6 +37,7 @@ class Config:
     gamma: float = 0.5
     lambda_k: float = 0.001
     k_init: float = 0.0
+    h_penalty: float = 0.0         # weight of mean(h^2) on real data in L_D (0: off)
     # Optimisation.
     batch_size: int = 16
     lr: float = 1e-4
@@ -80,6 +81,7 @@ class Config:
         need(self.grad_clip > 0, f'grad-clip must be > 0, got {self.grad_clip}')
         need(self.noise_std >= 0, f'noise-std must be >= 0, got {self.noise_std}')
         need(self.weight_std >= 0, f'weight-std must be >= 0, got {self.weight_std}')
+        need(self.h_penalty >= 0, f'h-penalty must be >= 0, got {self.h_penalty}')
         for name in ('n_z', 'n_h', 'hidden', 'batch_size', 'epochs',
                      'updates_per_epoch', 'plot_interval', 'num_mixture',
                      'num_images', 'score_samples'):
@@ -171,6 +173,8 @@ HELP = {
     'gamma': 'diversity ratio E[L(G(z))] / E[L(x)] the k_t control aims at',
     'lambda_k': 'learning rate of k_t',
     'k_init': 'k_0',
+    'h_penalty': "weight of mean(h^2) of D's code of real data, added to L_D (0: off, "
+                 "as in the post, whose h grew to std ~80; the log's h_std shows it)",
     'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',
     'lr': 'Adam learning rate',
     'beta1': 'Adam beta1',

@@ -24,6 +24,7 @@ CAPTIONS = [
     (r'curve_losses', 'Losses L(x), L(G(z)), L_D and L_G by iteration'),
     (r'curve_k', 'k_t, the weight of L(G(z)) in D\'s loss'),
     (r'curve_M', 'Convergence measure M_global (lower is better)'),
+    (r'curve_h', "Std of D's code h of real data (the post saw it grow to ~80)"),
     (r'samples', 'Generator samples from the saved model (plot.py)'),
     (r'real', 'Real training images (plot.py --image-dir)'),
     (r'analogy_z', 'G along straight lines between pairs of z (analogy.py)'),

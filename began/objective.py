@@ -5,6 +5,8 @@ L_D  = L(x) - k_t L(G(z))                    (D's parameters only)
 L_G  = L(G(z))                               (G's parameters only)
 k_t+1 = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)
 M_global = L(x) + |gamma L(x) - L(G(z))|     (lower is better)
+
+Optional (off by default): L_D += w mean(h^2), h = D's code of real data.
 """
 import chainer.functions as F
 
@@ -16,6 +18,12 @@ def reconstruction_loss(v, reconstruction):
 
 def discriminator_loss(loss_real, loss_fake, k):
     return loss_real - k * loss_fake
+
+
+def latent_penalty(h, weight):
+    """w mean(h^2): pulls D's code h towards 0. The post saw h on real data
+    grow to std ~80 and thought it might want regularising."""
+    return weight * F.mean(F.square(h))
 
 
 def generator_loss(loss_fake):

@@ -120,7 +120,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
         # A trigger without state: snapshots then hold the same entries with
         # and without --no-progress, and either resumes the other quietly.
         trainer.extend(extensions.ProgressBar(update_interval=10), trigger=lambda _: True)
-    for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M')):
+    for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M'), (['h_std'], 'h')):
         trainer.extend(PlotReport(
             keys, 'iteration', trigger=log_rows(),
             filename=os.path.join(os.path.abspath(plot_dir), f'curve_{name}.png')),

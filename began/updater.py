@@ -33,7 +33,10 @@ class BeganUpdater(training.StandardUpdater):
     for), then both optimizers step, as the paper updates them together.
     One z per step serves as both z_D and z_G.
 
-    k_t is part of the serialized state, so a trainer snapshot restores it.
+    D is an auto-encoder with ``encode`` and ``decode``: the std of its code
+    of the real batch is reported (``h_std``) and, with ``h_penalty``,
+    regularised. k_t is part of the serialized state, so a trainer snapshot
+    restores it.
     """
 
     def __init__(self, iterator, gen_optimizer, dis_optimizer, config,
@@ -66,9 +69,12 @@ class BeganUpdater(training.StandardUpdater):
         rs = random_state(xp, config.seed, 'step', self.iteration)
 
         fake = gen(sample_z(rs, len(x), config.n_z))
-        loss_real = objective.reconstruction_loss(x, dis(self._with_noise(x, rs)))
+        h_real = dis.encode(self._with_noise(x, rs))
+        loss_real = objective.reconstruction_loss(x, dis.decode(h_real))
         loss_fake = objective.reconstruction_loss(fake, dis(self._with_noise(fake, rs)))
         loss_d = objective.discriminator_loss(loss_real, loss_fake, self.k)
+        if config.h_penalty > 0:
+            loss_d += objective.latent_penalty(h_real, config.h_penalty)
         loss_g = objective.generator_loss(loss_fake)
 
         dis_params = [p for _, p in sorted(dis.namedparams())]
@@ -86,6 +92,7 @@ class BeganUpdater(training.StandardUpdater):
             'loss_g': float(loss_g.array),
             'k': self.k,
             'M': objective.convergence_measure(real, fake_value, config.gamma),
+            'h_std': float(h_real.array.std()),  # the post saw it reach ~80
         })
         self.k = objective.update_k(self.k, real, fake_value,
                                     config.gamma, config.lambda_k)

@@ -47,6 +47,7 @@ def test_missing_model_json(tmp_path):
     (dict(arch='blog', dataset='folder', image_size=32, image_dir=''), '--image-dir'),
     (dict(batch_size=0), 'batch-size must be >= 1'),
     (dict(gamma=float('nan')), 'finite'),
+    (dict(h_penalty=-0.1), 'h-penalty must be >= 0'),
 ])
 def test_validation(changes, message):
     with pytest.raises(ConfigError, match=message):

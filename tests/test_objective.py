@@ -27,6 +27,12 @@ def test_update_k(k, real, fake, gamma, lam, expected):
     assert objective.update_k(k, real, fake, gamma, lam) == pytest.approx(expected)
 
 
+def test_latent_penalty_is_weighted_mean_square():
+    h = numpy.array([[1.0, -3.0], [0.0, 2.0]], numpy.float32)
+    # (1 + 9 + 0 + 4) / 4 = 3.5, times 0.1
+    assert float(objective.latent_penalty(h, 0.1).array) == pytest.approx(0.35)
+
+
 def test_convergence_measure():
     # 0.4 + |0.5 * 0.4 - 0.3| = 0.5
     assert objective.convergence_measure(0.4, 0.3, 0.5) == pytest.approx(0.5)

@@ -26,7 +26,8 @@ def params(link):
 
 def expected_grads(config, gen, dis, x, iteration, k):
     """The step's gradients the textbook way: a fresh forward pass and a full
-    backward of each loss on copies, with the updater's random draws."""
+    backward of each loss on copies, with the updater's random draws; and
+    the std of D's code of the real batch."""
     gen, dis = copy.deepcopy(gen), copy.deepcopy(dis)
 
     def losses():
@@ -36,7 +37,9 @@ def expected_grads(config, gen, dis, x, iteration, k):
         noise_fake = rs.normal(0, config.noise_std, fake.shape).astype(numpy.float32)
         loss_real = objective.reconstruction_loss(x, dis(x + noise_real))
         loss_fake = objective.reconstruction_loss(fake, dis(fake + noise_fake))
-        return {'dis': loss_real - k * loss_fake, 'gen': loss_fake}
+        h = dis.encode(x + noise_real)
+        penalty = config.h_penalty * chainer.functions.sum(h * h) / h.size  # mean(h^2)
+        return {'dis': loss_real - k * loss_fake + penalty, 'gen': loss_fake, 'h': h}
 
     grads = {}
     for name, link in (('dis', dis), ('gen', gen)):
@@ -44,11 +47,13 @@ def expected_grads(config, gen, dis, x, iteration, k):
         dis.cleargrads()
         losses()[name].backward()
         grads[name] = {n: p.grad.copy() for n, p in link.namedparams()}
+    grads['h_std'] = float(losses()['h'].array.std())
     return grads
 
 
-def test_gradients_do_not_leak_across(tmp_path):
-    config = tiny_mixture_config(k_init=0.5, noise_std=0.1)
+@pytest.mark.parametrize('h_penalty', [0.0, 0.5])
+def test_gradients_do_not_leak_across(tmp_path, h_penalty):
+    config = tiny_mixture_config(k_init=0.5, noise_std=0.1, h_penalty=h_penalty)
     trainer = make_trainer(tmp_path, config)
     updater = trainer.updater
     x = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed).next()
@@ -89,11 +94,15 @@ def test_one_step_moves_both_networks_and_k(tmp_path):
 def test_reported_values(tmp_path):
     config = tiny_mixture_config()
     trainer = make_trainer(tmp_path, config)
+    updater = trainer.updater
+    x = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed).next()
+    h_std = expected_grads(config, updater.generator, updater.discriminator, x, 0, 0.0)['h_std']
     observation = {}
     with trainer.reporter.scope(observation):
         trainer.updater.update()
-    for key in ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k', 'M'):
+    for key in ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k', 'M', 'h_std'):
         assert numpy.isfinite(observation[key])
+    assert observation['h_std'] == pytest.approx(h_std, rel=1e-5) and h_std > 0
     assert observation['M'] == pytest.approx(objective.convergence_measure(
         observation['loss_real'], observation['loss_fake'], config.gamma))
 
