@@ -10,6 +10,7 @@ from chainer import training
 from began.grids import display_scale, save_png, tile, to_uint8_images
 from began.image_folder import to_float
 from began.sampling import decode, encode, fixed_z, generate, lerp, reconstruct
+from began.speckle import speckle_ratio
 
 
 def sample_grid(generator, z, rows, cols):
@@ -58,7 +59,8 @@ def save(picture, path, image_size):
 class ImagePictures(training.Extension):
     """At the trigger's epochs: a 10x10 grid of G(z) from one fixed z (so
     grids compare across epochs) and D's reconstructions of 100 real and
-    100 generated images. With ``score`` (generated images -> dict of the
+    100 generated images; the speckle ratio of those samples is reported
+    into the log. With ``score`` (generated images -> dict of the
     ``score_keys``), its values are reported into the log."""
     priority = training.PRIORITY_WRITER
 
@@ -67,7 +69,7 @@ class ImagePictures(training.Extension):
         self.config, self.plot_dir = config, plot_dir
         self.real = real_images[:100]
         self.z = fixed_z(config, 100)
-        self.score, self.report_keys = score, tuple(score_keys)
+        self.score, self.report_keys = score, ('speckle',) + tuple(score_keys)
         self.score_samples = score_samples
 
     def __call__(self, trainer):
@@ -87,6 +89,7 @@ class ImagePictures(training.Extension):
             except OSError as e:
                 # A full disk must not end a long run: the pictures are not the model.
                 warnings.warn(f'could not write {path}: {e}')
+        chainer.report({'speckle': speckle_ratio(fake, to_float(self.real))})
         if self.score is not None:
             z = fixed_z(self.config, self.score_samples, key=1)
             chainer.report(self.score(generate(gen, z)))

@@ -34,6 +34,8 @@ def test_training_writes_grids_log_and_model(trained):
     assert log[-1]['epoch'] == 2 and log[-1]['iteration'] == 16
     scored = [entry for entry in log if 'face_modes' in entry]
     assert scored and 0 <= scored[-1]['face_modes'] <= 48
+    assert [e['epoch'] for e in log if 'speckle' in e] == [1, 2]   # every picture epoch
+    assert all(e['speckle'] > 0 for e in log if 'speckle' in e)
 
 
 def test_fixed_z_makes_grids_comparable(trained):
