@@ -21,7 +21,8 @@ CAPTIONS = [
     (r'kde_epoch_(\d+)', 'Kernel density of real, generated and reconstructed points, epoch {0}'),
     (r'scatter_final', 'Real vs generated points and D\'s reconstructions (plot.py)'),
     (r'kde_final', 'Kernel density: real vs generated, and D\'s reconstructions (plot.py)'),
-    (r'curve_losses', 'Losses L(x), L(G(z)), L_D and L_G by iteration'),
+    (r'curve_losses', 'Losses L(x), L(G(z)), L_D and L_G by iteration (while k_t = 0, '
+     'L_D = L(x) and L_G = L(G(z)): their lines lie on top of each other)'),
     (r'curve_k', 'k_t, the weight of L(G(z)) in D\'s loss'),
     (r'curve_M', 'Convergence measure M_global (lower is better)'),
     (r'curve_h', "Std of D's code h of real data (the post saw it grow to ~80)"),
