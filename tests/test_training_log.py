@@ -8,7 +8,7 @@ from chainer import training
 
 from began.mixture import MixtureIterator
 from began.models import build_models
-from began.training import build_trainer
+from began.training import MAX_LOG_ROWS, build_trainer, log_interval
 from conftest import tiny_mixture_config
 
 
@@ -37,3 +37,12 @@ def test_every_picture_epoch_has_a_row_with_its_score(tmp_path):
     # Pictures run at epochs 1, 2 (the interval) and 3 (the last).
     assert {i: rows[i].get('score') for i in (7, 14, 21)} == {7: 1, 14: 2, 21: 3}
     assert all('score' not in rows[i] for i in (5, 10, 15, 20))
+
+
+def test_log_interval_keeps_long_runs_to_a_few_thousand_rows():
+    assert log_interval(125, 6) == 100          # the demo: every 100 updates
+    assert log_interval(8, 2) == 8              # short epochs: every epoch
+    # The post's run: 47,000 images / 16 = 2,937 updates an epoch, 1000 epochs.
+    every = log_interval(2937, 1000)
+    assert every > 100 and 2937 * 1000 / every <= MAX_LOG_ROWS
+    assert log_interval(0, 5) == 1
