@@ -123,6 +123,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
                                      math.ceil(iterations_per_epoch(iterator)))))
     trainer.extend(EarlyCheck(check_examples),
                    trigger=EarlyCheck.trigger_for(iterator, early_check_updates))
+
     def log_rows():
         return EitherTrigger(log_trigger, picture_trigger(config))
 

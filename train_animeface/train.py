@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from began.cli import guarded, train_main  # noqa: E402
 from began.data import image_dataset, image_iterator, pick  # noqa: E402
+from began.guards import iterations_per_epoch  # noqa: E402
 from began.pictures_images import ImagePictures  # noqa: E402
 from began.training import log_interval  # noqa: E402
 
@@ -41,8 +42,7 @@ def make_pictures(config, plot_dir, dataset):
 def log_trigger(config, iterator):
     """Every 100 updates, or every epoch when epochs are shorter; no more
     than about 5,000 rows in a run."""
-    return (log_interval(len(iterator.dataset) // config.batch_size, config.epochs),
-            'iteration')
+    return (log_interval(iterations_per_epoch(iterator), config.epochs), 'iteration')
 
 
 @guarded
