@@ -60,7 +60,7 @@ def load_main(parser, experiment, argv=None):
     """Parse the options every loading script shares and read the model
     directory: (config, generator, discriminator, args)."""
     from began.device import get_device
-    from began.serialization import load_model_dir
+    from began.training.model_dir import load_model_dir
     parser.add_argument('--model-dir', default='model',
                         help='model directory written by train.py (default: %(default)s)')
     parser.add_argument('--out', default='plot', help='output folder (default: %(default)s)')
@@ -147,9 +147,9 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     Exits with status 128 + N when signal N (Ctrl-C, SIGTERM) stopped it.
     """
     import chainer
-    from began import guards, training
+    from began.training import guards, snapshots, trainer as training
     from began.device import get_device
-    from began.models import build_models
+    from began.nets import build_models
 
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = ArgumentParser(description=description)
@@ -161,16 +161,16 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     preset = dict(preset, experiment=experiment)
 
     snapshot = None
-    candidates = training.resolve_resume(args.resume, args.model_dir)
+    candidates = snapshots.resolve_resume(args.resume, args.model_dir)
     if candidates:
         # The snapshot's Config, not the command line's defaults (which may
         # not even validate, e.g. a folder run resumed without --image-dir).
-        path, arrays, saved = training.open_resume_snapshot(candidates, experiment)
+        path, arrays, saved = snapshots.open_resume_snapshot(candidates, experiment)
         config = resumed_config(saved, args, explicit_dests(parser, argv))
         snapshot = (path, arrays)
     else:
         config = config_module.from_args(args, preset)
-        existing = training.snapshot_files(args.model_dir)
+        existing = snapshots.snapshot_files(args.model_dir)
         if existing:
             # A fresh run here would overwrite its weights and, three epochs
             # on, delete its snapshots: a forgotten --resume must not do that.
@@ -195,7 +195,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         early_check_updates=args.early_check_updates)
     if snapshot:
         path, arrays = snapshot
-        training.load_snapshot(trainer, arrays, path)
+        snapshots.load_snapshot(trainer, arrays, path)
         print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
               f'k = {trainer.updater.k:.4f}')
     config.save(args.model_dir)

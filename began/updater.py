@@ -7,7 +7,7 @@ from chainer import training
 from chainer.dataset import concat_examples
 
 from began import objective
-from began.image_folder import to_float
+from began.data.image_folder import to_float
 from began.rng import random_state, sample_z
 
 

@@ -1,4 +1,4 @@
-"""Time and peak memory of began.image_folder: first (decoding) vs cached load.
+"""Time and peak memory of began.data.image_folder: first (decoding) vs cached load.
 
     python benchmarks/bench_image_folder.py                      # temp images
     python benchmarks/bench_image_folder.py --images /tmp/bench_images
@@ -62,7 +62,7 @@ def worker(images, size, cache_dir):
     """Runs in the child: one load, JSON result on the last stdout line."""
     import resource
     sys.path.insert(0, ROOT)
-    from began.image_folder import load_image_folder
+    from began.data.image_folder import load_image_folder
     rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     array = load_image_folder(images, size, cache_dir=cache_dir,

@@ -17,10 +17,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import chainer  # noqa: E402
 
 from began.config import Config  # noqa: E402
-from began.data import image_dataset, image_iterator  # noqa: E402
-from began.mixture import MixtureIterator  # noqa: E402
-from began.models import build_models  # noqa: E402
-from began.training import build_trainer  # noqa: E402
+from began.data.image_sets import image_dataset, image_iterator  # noqa: E402
+from began.data.mixture import MixtureIterator  # noqa: E402
+from began.nets import build_models  # noqa: E402
+from began.training.trainer import build_trainer  # noqa: E402
 
 
 def seconds_per_update(config, iterator, steps):

@@ -53,14 +53,15 @@ import chainer  # noqa: E402
 import numpy  # noqa: E402
 
 import began.updater  # noqa: E402
-from began import grids, sampling  # noqa: E402
+from began.nets import sampling  # noqa: E402
+from began.pictures import grids  # noqa: E402
 from began.config import Config  # noqa: E402
 from began.device import get_device  # noqa: E402
 from began.errors import BeganError  # noqa: E402
-from began.mixture import MixtureIterator  # noqa: E402
-from began.models import build_models  # noqa: E402
+from began.data.mixture import MixtureIterator  # noqa: E402
+from began.nets import build_models  # noqa: E402
 from began.rng import derive_seed  # noqa: E402
-from began.training import make_optimizer  # noqa: E402
+from began.training.trainer import make_optimizer  # noqa: E402
 from began.updater import BeganUpdater  # noqa: E402
 
 LOSSES = ('loss_real', 'loss_fake', 'loss_d', 'loss_g')

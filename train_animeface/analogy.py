@@ -18,12 +18,12 @@ import numpy
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
-from began.image_folder import load_image, to_float  # noqa: E402
-from began.invert import invert  # noqa: E402
-from began.pictures_images import (h_interpolations, interpolation_grid, save,  # noqa: E402
+from began.data.image_folder import load_image, to_float  # noqa: E402
+from began.nets.invert import invert  # noqa: E402
+from began.pictures.images import (h_interpolations, interpolation_grid, save,  # noqa: E402
                                    z_interpolations)
 from began.rng import random_state, sample_z  # noqa: E402
-from began.sampling import generate, lerp  # noqa: E402
+from began.nets.sampling import generate, lerp  # noqa: E402
 
 
 def image_interpolation(config, generator, paths, steps, seed, invert_steps):

@@ -9,10 +9,10 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
-from began.data import pick  # noqa: E402
-from began.grids import tile  # noqa: E402
-from began.image_folder import ImageFolderDataset  # noqa: E402
-from began.pictures_images import sample_grid, save  # noqa: E402
+from began.data.image_sets import pick  # noqa: E402
+from began.pictures.grids import tile  # noqa: E402
+from began.data.image_folder import ImageFolderDataset  # noqa: E402
+from began.pictures.images import sample_grid, save  # noqa: E402
 from began.rng import random_state, sample_z  # noqa: E402
 
 import numpy  # noqa: E402

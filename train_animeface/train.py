@@ -10,10 +10,10 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from began.cli import guarded, train_main  # noqa: E402
-from began.data import image_dataset, image_iterator, pick  # noqa: E402
-from began.guards import iterations_per_epoch  # noqa: E402
-from began.pictures_images import ImagePictures  # noqa: E402
-from began.training import log_interval  # noqa: E402
+from began.data.image_sets import image_dataset, image_iterator, pick  # noqa: E402
+from began.training.guards import iterations_per_epoch  # noqa: E402
+from began.pictures.images import ImagePictures  # noqa: E402
+from began.training.trainer import log_interval  # noqa: E402
 
 # The spec's experiment 2: the post's networks and hyperparameters.
 PRESET = dict(
@@ -33,7 +33,7 @@ def make_data(config):
 def make_pictures(config, plot_dir, dataset):
     score, keys = None, ()
     if config.dataset == 'toyfaces':
-        from began.face_modes import REPORT_KEYS, report
+        from began.metrics.face_modes import REPORT_KEYS, report
         score, keys = report, REPORT_KEYS
     return [ImagePictures(config, plot_dir, pick(dataset, 100, config.seed), score, keys,
                           config.score_samples)]

@@ -10,11 +10,11 @@ import numpy
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-from began import plot_points  # noqa: E402
+from began.pictures import points as plot_points  # noqa: E402
 from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
-from began.pictures_mixture import real_points  # noqa: E402
+from began.pictures.mixture import real_points  # noqa: E402
 from began.rng import random_state, sample_z  # noqa: E402
-from began.sampling import generate, lerp  # noqa: E402
+from began.nets.sampling import generate, lerp  # noqa: E402
 
 
 @guarded

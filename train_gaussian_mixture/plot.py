@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from began.cli import ArgumentParser, guarded, load_main  # noqa: E402
-from began.pictures_mixture import draw  # noqa: E402
+from began.pictures.mixture import draw  # noqa: E402
 
 
 @guarded

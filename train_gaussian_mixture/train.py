@@ -10,8 +10,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from began.cli import guarded, train_main  # noqa: E402
-from began.mixture import MixtureIterator  # noqa: E402
-from began.pictures_mixture import MixturePictures  # noqa: E402
+from began.data.mixture import MixtureIterator  # noqa: E402
+from began.pictures.mixture import MixturePictures  # noqa: E402
 
 # The spec's experiment 1. N_z = 256 on purpose: it makes mode collapse likely.
 PRESET = dict(

@@ -1,0 +1,36 @@
+"""The networks: the mixture MLPs, the post's conv nets, the BEGAN paper's
+nets, and `build_models(config)`, the (generator, discriminator) pair a
+Config describes."""
+import numpy
+
+from began.nets.blog import BlogAutoEncoder, BlogGenerator
+from began.nets.mlp import MLPAutoEncoder, MLPGenerator
+from began.rng import derive_seed
+
+
+def build_models(config):
+    """(generator, discriminator) for ``config.arch``, initialised from
+    ``config.seed``: the same config gives the same initial weights."""
+    # Chainer's initialisers draw from NumPy's global generator.
+    state = numpy.random.get_state()
+    numpy.random.seed(derive_seed(config.seed, 'init'))
+    try:
+        return _build(config)
+    finally:
+        numpy.random.set_state(state)
+
+
+def _build(config):
+    if config.arch == 'mlp':
+        return (MLPGenerator(config.n_z, config.hidden, 2, config.weight_std),
+                MLPAutoEncoder(config.n_h, config.hidden, 2, config.weight_std))
+    if config.arch == 'blog':
+        return (BlogGenerator(config.n_z, config.image_size, config.weight_std),
+                BlogAutoEncoder(config.n_h, config.image_size, config.weight_std))
+    if config.arch == 'paper':
+        from began.nets.paper import PaperAutoEncoder, PaperGenerator
+        return (PaperGenerator(config.n_z, config.image_size, config.hidden,
+                               config.weight_std),
+                PaperAutoEncoder(config.n_h, config.image_size, config.hidden,
+                                 config.weight_std))
+    raise ValueError(f'unknown arch {config.arch!r}')

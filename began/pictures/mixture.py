@@ -1,0 +1,68 @@
+"""The 8-Gaussian experiment's pictures and mode metrics, as a Trainer extension."""
+import os
+import warnings
+
+import chainer
+import numpy
+from chainer import training
+
+from began.pictures import points as plot_points
+from began.data.mixture import sample_mixture
+from began.metrics.mixture_modes import mode_metrics
+from began.rng import random_state
+from began.nets.sampling import fixed_z, generate, reconstruct
+
+NUM_POINTS = 10000      # points drawn in each picture
+METRIC_POINTS = 2500    # samples scored, as in VEEGAN / PacGAN
+
+
+def mixture_params(config):
+    return dict(num_mixture=config.num_mixture, radius=config.mixture_radius,
+                std=config.mixture_std)
+
+
+def real_points(config, n=NUM_POINTS):
+    return sample_mixture(random_state(numpy, config.seed, 'plot', 1), n,
+                          **mixture_params(config))
+
+
+def sample_metrics(config, generator):
+    fake = generate(generator, fixed_z(config, METRIC_POINTS))
+    return mode_metrics(fake, **mixture_params(config))
+
+
+def draw(config, generator, discriminator, plot_dir, tag):
+    """Scatter and KDE of G's samples and of D's reconstructions of real
+    points; returns the mode metrics of G's first 2,500 samples."""
+    real = real_points(config)
+    fake = generate(generator, fixed_z(config, NUM_POINTS))
+    rec = reconstruct(discriminator, real)
+    metrics = mode_metrics(fake[:METRIC_POINTS], **mixture_params(config))
+    title = (f'{tag}: {metrics["modes"]}/{config.num_mixture} modes, '
+             f'{metrics["high_quality"]:.1f}% high quality')
+    panels = [('real', real), ('generated G(z)', fake), ('reconstructed D(x)', rec)]
+    paths = [plot_points.scatter(os.path.join(plot_dir, f'scatter_{tag}.png'), panels, title),
+             plot_points.density(os.path.join(plot_dir, f'kde_{tag}.png'), panels, title)]
+    return metrics, paths
+
+
+class MixturePictures(training.Extension):
+    """At the trigger's epochs: pictures in plot_dir, and 'modes' and
+    'high_quality' reported into the log beside the losses."""
+    priority = training.PRIORITY_WRITER
+    report_keys = ('modes', 'high_quality')
+
+    def __init__(self, config, plot_dir):
+        self.config, self.plot_dir = config, plot_dir
+
+    def __call__(self, trainer):
+        updater = trainer.updater
+        tag = f'epoch_{updater.epoch}'
+        try:
+            metrics, _ = draw(self.config, updater.generator, updater.discriminator,
+                              self.plot_dir, tag)
+        except OSError as e:
+            # A full disk must not end a long run: the pictures are not the model.
+            warnings.warn(f'could not write the {tag} pictures to {self.plot_dir}: {e}')
+            metrics = sample_metrics(self.config, updater.generator)
+        chainer.report(metrics)

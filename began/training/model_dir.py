@@ -1,0 +1,107 @@
+"""Saving and loading weights, snapshots and model directories safely.
+
+Chainer's own ``load_npz`` lets NumPy unpickle objects, so a crafted file
+could run code when loaded. People share trained model directories, so every
+load here reads with pickling disabled and refuses a file that needs it.
+Every save writes a temporary file and renames it, so a crash at any moment
+leaves the previous file whole.
+"""
+import os
+import zipfile
+import zlib
+
+import numpy
+from chainer import serializers
+
+from began.config import Config
+from began.errors import ConfigError, ModelLoadError
+
+GENERATOR_FILE = 'generator.npz'
+DISCRIMINATOR_FILE = 'discriminator.npz'
+
+
+def save_npz_atomic(path, obj, tmp=None):
+    """``serializers.save_npz`` through a temporary file (``tmp``, default
+    beside ``path``), fsynced, then renamed: the name only ever holds a
+    whole file."""
+    tmp = tmp or f'{path}.tmp{os.getpid()}'
+    try:
+        with open(tmp, 'wb') as f:
+            serializers.save_npz(f, obj, compression=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def read_npz(path, what='.npz file'):
+    """Every array of an .npz file, read whole with pickling disabled.
+
+    Reading every entry up front means a file that holds a pickled object
+    is refused whichever entry holds it (NumPy raises before unpickling
+    anything), and a truncated file fails here, before anything is loaded.
+    """
+    if not os.path.isfile(path):
+        raise ModelLoadError(f'file not found: {path}')
+    if not zipfile.is_zipfile(path):
+        # Checked first: NumPy would try to unpickle a file that is no archive.
+        raise ModelLoadError(f'{path} is not a readable {what} (not a whole .npz '
+                             f'archive: truncated, or another kind of file)')
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except ValueError as e:
+        if 'pickle' in str(e):
+            raise ModelLoadError(f'{path} holds a pickled object; refusing to load it '
+                                 f'(it could run code)') from None
+        raise ModelLoadError(f'{path} is not a readable {what} ({_first_line(e)})') from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as e:
+        raise ModelLoadError(f'{path} is not a readable {what} ({_first_line(e)})') from None
+
+
+def load_npz_safe(path, obj, strict=True):
+    """Load ``path`` into ``obj`` with pickling disabled.
+
+    Raises ModelLoadError, one line, for a missing, corrupt or pickled file,
+    and for weights of other networks (names or shapes that differ).
+    """
+    arrays = read_npz(path)
+    try:
+        serializers.NpzDeserializer(arrays, strict=strict).load(obj)
+    except KeyError as e:
+        problem = f'missing {e}'
+    except (ValueError, TypeError) as e:
+        problem = _first_line(e)
+    else:
+        return
+    raise ModelLoadError(f'{path} does not fit these networks ({problem}); was it saved '
+                         f'by another architecture, size or experiment?')
+
+
+def _first_line(e):
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def save_model_dir(model_dir, config, generator, discriminator):
+    """model.json + generator.npz + discriminator.npz, each written atomically."""
+    os.makedirs(model_dir, exist_ok=True)
+    config.save(model_dir)
+    save_npz_atomic(os.path.join(model_dir, GENERATOR_FILE), generator)
+    save_npz_atomic(os.path.join(model_dir, DISCRIMINATOR_FILE), discriminator)
+
+
+def load_model_dir(model_dir, experiment=None):
+    """(config, generator, discriminator) read back from a model directory."""
+    from began.nets import build_models
+    if not os.path.isdir(model_dir):
+        raise ConfigError(f'model directory not found: {model_dir}')
+    config = Config.load(model_dir)
+    if experiment is not None and config.experiment != experiment:
+        raise ConfigError(f'{model_dir} holds a model of the {config.experiment} '
+                          f'experiment, not of {experiment}')
+    generator, discriminator = build_models(config)
+    load_npz_safe(os.path.join(model_dir, GENERATOR_FILE), generator)
+    load_npz_safe(os.path.join(model_dir, DISCRIMINATOR_FILE), discriminator)
+    return config, generator, discriminator

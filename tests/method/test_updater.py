@@ -1,0 +1,130 @@
+import copy
+
+import chainer
+import numpy
+import pytest
+
+from began import objective
+from began.data.mixture import MixtureIterator
+from began.nets import build_models
+from began.rng import random_state, sample_z
+from began.training.snapshots import load_snapshot, read_snapshot
+from began.training.trainer import build_trainer
+from conftest import tiny_mixture_config
+
+
+def make_trainer(tmp_path, config, name='run'):
+    gen, dis = build_models(config)
+    iterator = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed)
+    return build_trainer(config, iterator, gen, dis, chainer.get_device('@numpy'),
+                         str(tmp_path / name / 'model'), str(tmp_path / name / 'plot'),
+                         progress=False)
+
+
+def params(link):
+    return {name: p.array.copy() for name, p in link.namedparams()}
+
+
+def expected_grads(config, gen, dis, x, iteration, k):
+    """The step's gradients the textbook way: a fresh forward pass and a full
+    backward of each loss on copies, with the updater's random draws; and
+    the std of D's code of the real batch."""
+    gen, dis = copy.deepcopy(gen), copy.deepcopy(dis)
+
+    def losses():
+        rs = random_state(numpy, config.seed, 'step', iteration)
+        fake = gen(sample_z(rs, len(x), config.n_z))
+        noise_real = rs.normal(0, config.noise_std, x.shape).astype(numpy.float32)
+        noise_fake = rs.normal(0, config.noise_std, fake.shape).astype(numpy.float32)
+        loss_real = objective.reconstruction_loss(x, dis(x + noise_real))
+        loss_fake = objective.reconstruction_loss(fake, dis(fake + noise_fake))
+        h = dis.encode(x + noise_real)
+        penalty = config.h_penalty * chainer.functions.sum(h * h) / h.size  # mean(h^2)
+        return {'dis': loss_real - k * loss_fake + penalty, 'gen': loss_fake, 'h': h}
+
+    grads = {}
+    for name, link in (('dis', dis), ('gen', gen)):
+        gen.cleargrads()
+        dis.cleargrads()
+        losses()[name].backward()
+        grads[name] = {n: p.grad.copy() for n, p in link.namedparams()}
+    grads['h_std'] = float(losses()['h'].array.std())
+    return grads
+
+
+@pytest.mark.parametrize('h_penalty', [0.0, 0.5])
+def test_gradients_do_not_leak_across(tmp_path, h_penalty):
+    config = tiny_mixture_config(k_init=0.5, noise_std=0.1, h_penalty=h_penalty)
+    trainer = make_trainer(tmp_path, config)
+    updater = trainer.updater
+    x = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed).next()
+    want = expected_grads(config, updater.generator, updater.discriminator, x, 0, 0.5)
+
+    seen = {}
+    for name in ('gen', 'dis'):
+        opt = updater.get_optimizer(name)
+        original = opt.update
+
+        def capture(name=name, opt=opt, original=original):
+            seen[name] = {n: p.grad.copy() for n, p in opt.target.namedparams()}
+            original()
+        opt.update = capture
+    updater.update()
+
+    for name in ('gen', 'dis'):
+        assert set(seen[name]) == set(want[name])
+        for param, grad in want[name].items():
+            numpy.testing.assert_allclose(seen[name][param], grad, rtol=1e-4, atol=1e-7)
+    # L_G's gradient differs from L_D's on D: a leak would have shown above.
+    d_loss_fake = expected_grads(config, updater.generator, updater.discriminator, x, 0, -1.0)
+    assert any(not numpy.allclose(d_loss_fake['dis'][n], want['dis'][n]) for n in want['dis'])
+
+
+def test_one_step_moves_both_networks_and_k(tmp_path):
+    config = tiny_mixture_config(lambda_k=0.5)
+    updater = make_trainer(tmp_path, config).updater
+    before_g, before_d = params(updater.generator), params(updater.discriminator)
+    updater.update()
+    after_g, after_d = params(updater.generator), params(updater.discriminator)
+    assert all(not numpy.array_equal(before_g[n], after_g[n]) for n in before_g)
+    assert all(not numpy.array_equal(before_d[n], after_d[n]) for n in before_d)
+    assert updater.k != 0.0 and 0.0 <= updater.k <= 1.0
+    assert updater.iteration == 1
+
+
+def test_reported_values(tmp_path):
+    config = tiny_mixture_config()
+    trainer = make_trainer(tmp_path, config)
+    updater = trainer.updater
+    x = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed).next()
+    h_std = expected_grads(config, updater.generator, updater.discriminator, x, 0, 0.0)['h_std']
+    observation = {}
+    with trainer.reporter.scope(observation):
+        trainer.updater.update()
+    for key in ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k', 'M', 'h_std'):
+        assert numpy.isfinite(observation[key])
+    assert observation['h_std'] == pytest.approx(h_std, rel=1e-5) and h_std > 0
+    assert observation['M'] == pytest.approx(objective.convergence_measure(
+        observation['loss_real'], observation['loss_fake'], config.gamma))
+
+
+def test_snapshot_resume_restores_k_iteration_and_optimizer_state(tmp_path):
+    config = tiny_mixture_config(lambda_k=0.05, epochs=2, updates_per_epoch=5)
+    first = make_trainer(tmp_path, config, 'first')
+    first.run()
+    snapshot = tmp_path / 'first' / 'model' / 'snapshot_iter_10.npz'
+    assert snapshot.exists()
+
+    second = make_trainer(tmp_path, config, 'second')
+    load_snapshot(second, read_snapshot(str(snapshot)), str(snapshot))
+    a, b = first.updater, second.updater
+    assert b.iteration == 10 and b.k == pytest.approx(a.k) and a.k > 0
+    assert b.get_iterator('main').iteration == 10
+    for name in ('gen', 'dis'):
+        opt_a, opt_b = a.get_optimizer(name), b.get_optimizer(name)
+        assert opt_b.t == opt_a.t == 10
+        for (n, pa), (_, pb) in zip(sorted(opt_a.target.namedparams()),
+                                    sorted(opt_b.target.namedparams())):
+            numpy.testing.assert_array_equal(pa.array, pb.array)
+            numpy.testing.assert_array_equal(pa.update_rule.state['m'], pb.update_rule.state['m'])
+            numpy.testing.assert_array_equal(pa.update_rule.state['v'], pb.update_rule.state['v'])

@@ -1,0 +1,78 @@
+import chainer
+import numpy
+import pytest
+
+from began.config import Config
+from began.nets import build_models
+
+
+@pytest.mark.parametrize('size', [16, 32, 48, 96])
+def test_blog_network_shapes(size):
+    config = Config(experiment='animeface', arch='blog', dataset='toyfaces', image_size=size,
+                    n_z=50, n_h=32).validate()
+    gen, dis = build_models(config)
+    z = numpy.random.uniform(-1, 1, (2, 50)).astype(numpy.float32)
+    x = gen(z)
+    assert x.shape == (2, 3, size, size)
+    h = dis.encode(x)
+    assert h.shape == (2, 32)
+    assert dis.decode(h).shape == (2, 3, size, size)
+    assert dis(x).shape == (2, 3, size, size)
+
+
+def test_blog_networks_follow_the_post():
+    config = Config(experiment='animeface', arch='blog', dataset='toyfaces', image_size=96,
+                    n_z=50, n_h=2048).validate()
+    gen, dis = build_models(config)
+    assert [c.W.shape for c in dis.convs] == [(32, 3, 4, 4), (64, 32, 4, 4),
+                                              (128, 64, 4, 4), (256, 128, 4, 4)]
+    assert dis.to_h.W.shape == (2048, 256 * 6 * 6)
+    assert dis.from_h.linear.W.shape == (256 * 6 * 6, 2048)
+    assert gen.stack.linear.W.shape == (512 * 6 * 6, 50)
+    # pixel shufflers: conv to 4x the output channels, then depth-to-space
+    assert [s.conv.W.shape[:2] for s in gen.stack.shufflers] == [
+        (256 * 4, 512), (128 * 4, 256), (64 * 4, 128), (3 * 4, 64)]
+    assert [s.conv.W.shape[:2] for s in dis.from_h.shufflers] == [
+        (128 * 4, 256), (64 * 4, 128), (32 * 4, 64), (3 * 4, 32)]
+    # Normal(0.01) initialisation
+    assert abs(float(dis.convs[1].W.array.std()) - 0.01) < 0.002
+
+
+def test_mlp_shapes_follow_the_spec():
+    config = Config().validate()   # the mixture defaults
+    gen, dis = build_models(config)
+    assert [l.W.shape for l in dis.encoder] == [(64, 2), (64, 64), (128, 64)]
+    assert [l.W.shape for l in dis.decoder] == [(64, 128), (64, 64), (2, 64)]
+    assert [l.W.shape for l in gen.net] == [(128, 256), (128, 128), (2, 128)]
+    with chainer.using_config('train', False):
+        assert gen(numpy.zeros((3, 256), numpy.float32)).shape == (3, 2)
+
+
+@pytest.mark.parametrize('size', [8, 16, 32])
+def test_paper_network_shapes(size):
+    config = Config(experiment='animeface', arch='paper', dataset='toyfaces', image_size=size,
+                    n_z=16, n_h=16, hidden=8, weight_std=0.0).validate()
+    gen, dis = build_models(config)
+    x = gen(numpy.random.uniform(-1, 1, (2, 16)).astype(numpy.float32))
+    assert x.shape == (2, 3, size, size)
+    assert dis.encode(x).shape == (2, 16)
+    assert dis(x).shape == (2, 3, size, size)
+    # filters grow linearly down to the 8x8 bottleneck; no batch norm anywhere
+    assert dis.to_h.W.shape[1] == 8 * (len(dis.downs) + 1) * 8 * 8
+    assert not any(isinstance(l, chainer.links.BatchNormalization) for l in dis.links())
+
+
+def test_paper_size_must_be_8_times_a_power_of_two():
+    from began.errors import ConfigError
+    with pytest.raises(ConfigError, match='8 times a power of two'):
+        Config(experiment='animeface', arch='paper', dataset='toyfaces', image_size=48).validate()
+
+
+def test_initial_weights_follow_the_seed():
+    from conftest import tiny_mixture_config
+    a, _ = build_models(tiny_mixture_config(seed=1))
+    b, _ = build_models(tiny_mixture_config(seed=1))
+    c, _ = build_models(tiny_mixture_config(seed=2))
+    pa, pb, pc = (dict(m.namedparams()) for m in (a, b, c))
+    assert all(numpy.array_equal(pa[n].array, pb[n].array) for n in pa)
+    assert not all(numpy.array_equal(pa[n].array, pc[n].array) for n in pa)
