@@ -154,11 +154,11 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = ArgumentParser(description=description)
     add_run_arguments(parser)
-    config_module.add_arguments(parser, dict(preset, experiment=experiment))
+    preset = dict(preset, experiment=experiment)
+    config_module.add_arguments(parser, preset)
     if extra_arguments:
         extra_arguments(parser)
     args = parser.parse_args(argv)
-    preset = dict(preset, experiment=experiment)
 
     snapshot = None
     candidates = snapshots.resolve_resume(args.resume, args.model_dir)

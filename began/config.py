@@ -4,6 +4,7 @@ Every script that trains builds a :class:`Config` from its experiment's
 preset plus the command line; every script that loads a model reads it back
 from the model directory, so no training flag has to be repeated.
 """
+import argparse
 import dataclasses
 import json
 import math
@@ -157,8 +158,8 @@ class Config:
 
 # Command-line spelling of each field, and its help text.
 HELP = {
-    'arch': "networks: 'blog' (the post's), 'paper' (the BEGAN paper's) or 'mlp'",
-    'dataset': "training data: 'folder' (--image-dir), 'toyfaces' (built in) or 'mixture'",
+    'arch': "networks: 'blog' (the post's) or 'paper' (the BEGAN paper's)",
+    'dataset': "training data: 'folder' (--image-dir) or 'toyfaces' (built in)",
     'num_mixture': 'number of Gaussians on the ring',
     'mixture_radius': 'radius of the ring of Gaussians',
     'mixture_std': 'standard deviation of each Gaussian',
@@ -167,7 +168,7 @@ HELP = {
     'num_images': 'number of built-in toy faces to draw',
     'n_z': 'dimension of z (the generator input)',
     'n_h': "dimension of h (the auto-encoder's bottleneck)",
-    'hidden': 'width of the networks (mlp units; paper: filters n)',
+    'hidden': "width of the networks (the mixture MLPs' units; --arch paper: filters n)",
     'noise_std': "std of the Gaussian noise added to D's input while training",
     'weight_std': "std of the Normal initialisation of the weights (0: Chainer's default)",
     'gamma': 'diversity ratio E[L(G(z))] / E[L(x)] the k_t control aims at',
@@ -190,22 +191,69 @@ HELP = {
 CLI_NAME = {'image_size': 'size'}
 
 
-def add_arguments(parser, preset, exclude=()):
-    """Add one --option per Config field, defaulting to the experiment's preset."""
+# What each experiment offers on its command line: its own fields, and the
+# choices of arch and dataset that mean something to it (a field with one
+# choice is not offered). Every other field is shared.
+EXPERIMENT_NAMES = {'gaussian_mixture': 'the 8-Gaussian experiment (train_gaussian_mixture/)',
+                    'animeface': 'the anime-face experiment (train_animeface/)'}
+OWN_FIELDS = {
+    'gaussian_mixture': ('num_mixture', 'mixture_radius', 'mixture_std', 'updates_per_epoch'),
+    'animeface': ('image_dir', 'image_size', 'num_images', 'score_samples'),
+}
+CHOICES = {
+    'gaussian_mixture': {'arch': ('mlp',), 'dataset': ('mixture',)},
+    'animeface': {'arch': ('blog', 'paper'), 'dataset': ('folder', 'toyfaces')},
+}
+
+
+def flag(name):
+    """The command-line spelling of a Config field."""
+    return '--' + CLI_NAME.get(name, name).replace('_', '-')
+
+
+def offered(experiment, name):
+    """Whether ``experiment``'s scripts offer the field ``name`` as an option."""
+    if name == 'experiment':
+        return False
+    if any(name in own for other, own in OWN_FIELDS.items() if other != experiment):
+        return False
+    return len(CHOICES.get(experiment, {}).get(name, (None, None))) > 1
+
+
+class ForeignOption(argparse.Action):
+    """An option of the other experiment: one clear error, never ignored."""
+
+    def __init__(self, option_strings, dest, owner='', **kwargs):
+        self.owner = owner
+        super().__init__(option_strings, dest, nargs='?', help=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f'{option_string} is an option of {EXPERIMENT_NAMES[self.owner]}, '
+                     f'not of this one')
+
+
+def add_arguments(parser, preset):
+    """Add one --option per Config field this experiment offers, defaulting to
+    its preset; the other experiment's options are refused by name."""
+    experiment = preset['experiment']
     defaults = Config(**preset)
+    choices = CHOICES.get(experiment, {})
     for f in dataclasses.fields(Config):
-        if f.name in exclude or f.name == 'experiment':
-            continue
-        flag = '--' + CLI_NAME.get(f.name, f.name).replace('_', '-')
-        parser.add_argument(flag, dest=f.name, type=f.type,
-                            default=getattr(defaults, f.name),
-                            help=f'{HELP.get(f.name, f.name)} (default: %(default)s)')
+        if offered(experiment, f.name):
+            parser.add_argument(flag(f.name), dest=f.name, type=f.type,
+                                default=getattr(defaults, f.name), choices=choices.get(f.name),
+                                help=f'{HELP.get(f.name, f.name)} (default: %(default)s)')
+    for owner, own in OWN_FIELDS.items():
+        if owner != experiment:
+            for name in own:
+                parser.add_argument(flag(name), dest=f'foreign_{name}', owner=owner,
+                                    action=ForeignOption)
 
 
 def from_args(args, preset):
     """The Config of a parsed command line, validated."""
     values = dict(preset)
     for f in dataclasses.fields(Config):
-        if hasattr(args, f.name):
+        if offered(preset['experiment'], f.name) and hasattr(args, f.name):
             values[f.name] = getattr(args, f.name)
     return Config(**values).validate()

@@ -1,0 +1,55 @@
+"""Each experiment's train.py offers only the options that mean something to
+it; the other experiment's options are refused by name, never ignored."""
+import pytest
+
+from conftest import run_forked
+
+MIXTURE = 'train_gaussian_mixture/train.py'
+FACES = 'train_animeface/train.py'
+MIXTURE_ONLY = ['--num-mixture', '--mixture-radius', '--mixture-std', '--updates-per-epoch']
+FACES_ONLY = ['--image-dir', '--size', '--num-images', '--score-samples', '--arch', '--dataset']
+SHARED = ['--n-z', '--n-h', '--gamma', '--lambda-k', '--lr', '--batch-size', '--noise-std',
+          '--h-penalty', '--lr-patience', '--epochs', '--seed', '--gpu', '--resume']
+
+
+def options_in_help(script):
+    result = run_forked(script, '--help')
+    assert result.returncode == 0, result.stderr
+    # Option lines start with the option ('  --n-z N_Z  help...').
+    return {line.split()[0].rstrip(',') for line in result.stdout.splitlines()
+            if line.startswith('  --')}
+
+
+@pytest.mark.parametrize('script, own, foreign', [(MIXTURE, MIXTURE_ONLY, FACES_ONLY),
+                                                  (FACES, FACES_ONLY, MIXTURE_ONLY)])
+def test_help_lists_own_and_shared_options_only(script, own, foreign):
+    listed = options_in_help(script)
+    assert set(own + SHARED) <= listed
+    assert not set(foreign) & listed, set(foreign) & listed
+
+
+@pytest.mark.parametrize('script, option, value, owner', [
+    (MIXTURE, '--image-dir', '/some/folder', 'anime-face'),
+    (MIXTURE, '--size', '32', 'anime-face'),
+    (MIXTURE, '--num-images', '10', 'anime-face'),
+    (FACES, '--num-mixture', '3', '8-Gaussian'),
+    (FACES, '--updates-per-epoch', '3', '8-Gaussian'),
+])
+def test_an_option_of_the_other_experiment_is_an_error(tmp_path, script, option, value, owner):
+    result = run_forked(script, option, value, '--model-dir', tmp_path / 'm',
+                        '--plot-dir', tmp_path / 'p')
+    assert result.returncode == 2
+    assert f'{option} is an option of the {owner} experiment' in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert not (tmp_path / 'm').exists() and not (tmp_path / 'p').exists()
+
+
+@pytest.mark.parametrize('script, args', [(MIXTURE, ['--arch', 'blog']),
+                                          (MIXTURE, ['--dataset', 'toyfaces']),
+                                          (FACES, ['--arch', 'mlp']),
+                                          (FACES, ['--dataset', 'mixture'])])
+def test_arch_and_dataset_choices_are_the_experiments_own(tmp_path, script, args):
+    result = run_forked(script, *args, '--model-dir', tmp_path / 'm')
+    assert result.returncode == 2 and 'Traceback' not in result.stderr
+    assert 'error' in result.stderr
+    assert not (tmp_path / 'm').exists()
