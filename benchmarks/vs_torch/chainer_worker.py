@@ -1,0 +1,124 @@
+"""This project's side of bench_vs_torch.py (runs in the project's .venv).
+
+One step is BeganUpdater.update(): the real updater, optimizers (Adam +
+gradient clipping) and data pipeline, with k_t held at the case's value.
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+import chainer  # noqa: E402
+import numpy  # noqa: E402
+
+from began.config import Config  # noqa: E402
+from began.data.image_sets import image_dataset, image_iterator  # noqa: E402
+from began.data.mixture import MixtureIterator  # noqa: E402
+from began.nets import build_models  # noqa: E402
+from began.rng import sample_z  # noqa: E402
+from began.training.trainer import make_optimizer  # noqa: E402
+from began.updater import BeganUpdater  # noqa: E402
+from protocol import serve, sgemm_gflops  # noqa: E402
+
+state = {}
+
+
+def build(config, k):
+    config = Config(**config).validate()
+    chainer.config.type_check = False  # as train.py runs
+    gen, dis = build_models(config)
+    if config.arch == 'mlp':
+        iterator, dataset = MixtureIterator(config.batch_size, config.updates_per_epoch), None
+    else:
+        dataset = image_dataset(config, progress=False)
+        iterator = image_iterator(dataset, config)
+    updater = BeganUpdater(iterator, make_optimizer(config, gen), make_optimizer(config, dis),
+                           config, device=chainer.get_device('@numpy'))
+    state.update(config=config, gen=gen, dis=dis, updater=updater, k=k, dataset=dataset)
+    return {'fast_cpu': fast_cpu_enabled()}
+
+
+def fast_cpu_enabled():
+    try:
+        from began import fast_cpu
+    except ImportError:
+        return None
+    return fast_cpu.enabled()
+
+
+def step():
+    updater = state['updater']
+    updater.k = state['k']
+    updater.update()
+
+
+def count_macs(fn):
+    """Multiply-adds of each Linear / Convolution2D link that ``fn`` runs."""
+    class Counter(chainer.LinkHook):
+        name = 'CountMACs'
+        macs = []
+
+        def forward_postprocess(self, args):
+            link, out = args.link, args.out
+            if isinstance(link, (chainer.links.Linear, chainer.links.Convolution2D)):
+                spatial = int(numpy.prod(out.shape[2:])) if out.ndim > 2 else 1
+                self.macs.append(link.W.size * len(out) * spatial)
+    counter = Counter()
+    counter.macs = []
+    with counter:
+        fn()
+    return counter.macs
+
+
+def flops():
+    """Matrix-product FLOPs of one step that does no wasted work: G forward
+    and backward (no gradient for z), D on real data (no gradient for x) and
+    D on G(z) (input gradient for L_G; weight gradients for L_D only when
+    k_t > 0). A backward pass costs its layer's forward MACs for the input
+    gradient and again for the weight gradient."""
+    config, gen, dis = state['config'], state['gen'], state['dis']
+    rs = numpy.random.RandomState(0)
+    z = sample_z(rs, config.batch_size, config.n_z)
+    x = gen(z).array
+    g, d = count_macs(lambda: gen(z)), count_macs(lambda: dis(x))
+    f_g, f_d = sum(g), sum(d)
+    real = 3 * f_d - d[0]
+    fake_k0 = 2 * f_d
+    step_k = 3 * f_g - g[0] + real + fake_k0 + f_d
+    step_k0 = 3 * f_g - g[0] + real + fake_k0
+    return {'step_flops': 2 * (step_k if state['k'] > 0 else step_k0),
+            'step_flops_k': 2 * step_k, 'step_flops_k0': 2 * step_k0,
+            'forward_flops_g': 2 * f_g, 'forward_flops_d': 2 * f_d}
+
+
+def dump(path):
+    """Initial weights, a data batch and z, and the nets' outputs on them
+    (training mode): the torch worker loads the weights, checks it computes
+    the same outputs, and trains from the same start."""
+    config, gen, dis = state['config'], state['gen'], state['dis']
+    arrays = {'gen' + name: p.array for name, p in gen.namedparams()}
+    arrays.update({'dis' + name: p.array for name, p in dis.namedparams()})
+    rs = numpy.random.RandomState(1)
+    z = sample_z(rs, config.batch_size, config.n_z)
+    if state['dataset'] is None:
+        x = numpy.asarray(next(MixtureIterator(config.batch_size, 1)))
+    else:
+        images = numpy.stack([state['dataset'][i] for i in range(len(state['dataset']))])
+        arrays['images'] = images
+        x = state['updater'].converter(images[:config.batch_size])
+    with chainer.using_config('enable_backprop', False):
+        arrays.update(check_z=z, check_x=x, check_gen=gen(z).array, check_dis=dis(x).array)
+    numpy.savez(path, **arrays)
+    # The check ran the nets in training mode; a fresh copy trains.
+    build(config.to_dict(), state['k'])
+    return {}
+
+
+def numpy_sgemm():
+    return sgemm_gflops(numpy.matmul,
+                        lambda n: numpy.random.RandomState(n).rand(n, n).astype(numpy.float32))
+
+
+if __name__ == '__main__':
+    serve({'build': build, 'flops': flops, 'dump': dump, 'sgemm': numpy_sgemm}, step)
