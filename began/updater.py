@@ -8,6 +8,7 @@ from chainer.dataset import concat_examples
 
 from began import objective
 from began.data.image_folder import to_float
+from began.gradients import set_began_gradients
 from began.rng import random_state, sample_z
 
 
@@ -28,10 +29,10 @@ class BeganUpdater(training.StandardUpdater):
     """Updates D (optimizer 'dis') and G (optimizer 'gen') together.
 
     Both losses come from one forward pass with the same parameters; L_D's
-    gradient goes to D's parameters only and L_G's to G's only
-    (``chainer.grad`` follows just the paths to the parameters it is asked
-    for), then both optimizers step, as the paper updates them together.
-    One z per step serves as both z_D and z_G.
+    gradient goes to D's parameters only and L_G's to G's only, with one
+    backward pass through each of D's branches (began/gradients.py), then
+    both optimizers step, as the paper updates them together. One z per
+    step serves as both z_D and z_G.
 
     D is an auto-encoder with ``encode`` and ``decode``: the std of its code
     of the real batch is reported (``h_std``) and, with ``h_penalty``,
@@ -69,18 +70,20 @@ class BeganUpdater(training.StandardUpdater):
         rs = random_state(xp, config.seed, 'step', self.iteration)
 
         fake = gen(sample_z(rs, len(x), config.n_z))
+        # D sees G's output cut from G's graph, so that one backward pass
+        # through D's fake branch serves both losses (began/gradients.py).
+        fake_in = chainer.Variable(fake.array)
         h_real = dis.encode(self._with_noise(x, rs))
         loss_real = objective.reconstruction_loss(x, dis.decode(h_real))
-        loss_fake = objective.reconstruction_loss(fake, dis(self._with_noise(fake, rs)))
-        loss_d = objective.discriminator_loss(loss_real, loss_fake, self.k)
+        loss_fake = objective.reconstruction_loss(fake_in, dis(self._with_noise(fake_in, rs)))
+        real_terms = loss_real  # L_D's terms that do not involve G
         if config.h_penalty > 0:
-            loss_d += objective.latent_penalty(h_real, config.h_penalty)
+            real_terms = real_terms + objective.latent_penalty(h_real, config.h_penalty)
+        loss_d = objective.discriminator_loss(real_terms, loss_fake, self.k)
         loss_g = objective.generator_loss(loss_fake)
 
-        dis_params = [p for _, p in sorted(dis.namedparams())]
-        gen_params = [p for _, p in sorted(gen.namedparams())]
-        chainer.grad([loss_d], dis_params, set_grad=True)
-        chainer.grad([loss_g], gen_params, set_grad=True)
+        # L_D's gradient to D's parameters only, L_G's to G's only.
+        set_began_gradients(dis, gen, real_terms, loss_g, self.k, fake, fake_in)
         self.get_optimizer('dis').update()
         self.get_optimizer('gen').update()
 

@@ -13,6 +13,7 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
+from began.fast_cpu.layers import Convolution2D, elu
 from began.nets.common import PixelShuffler, initializer
 
 ENCODER_CHANNELS = (32, 64, 128, 256)
@@ -34,12 +35,12 @@ class UpsamplingStack(chainer.Chain):
 
     def forward(self, v):
         s = self.bottleneck
-        y = self.bn0(F.elu(self.linear(v)))
+        y = self.bn0(elu(self.linear(v)))
         y = F.reshape(y, (len(y), self.channels[0], s, s))
         for i, shuffler in enumerate(self.shufflers):
             y = shuffler(y)
             if i < len(self.bns):
-                y = F.elu(self.bns[i](y))
+                y = elu(self.bns[i](y))
         return y
 
 
@@ -62,7 +63,7 @@ class BlogAutoEncoder(chainer.Chain):
         with self.init_scope():
             channels = (3,) + ENCODER_CHANNELS
             self.convs = chainer.ChainList(*[
-                L.Convolution2D(a, b, ksize=4, stride=2, pad=1, initialW=w)
+                Convolution2D(a, b, ksize=4, stride=2, pad=1, initialW=w)
                 for a, b in zip(channels[:-1], channels[1:])])
             self.conv_bns = chainer.ChainList(*[
                 L.BatchNormalization(c) for c in ENCODER_CHANNELS])
@@ -72,7 +73,7 @@ class BlogAutoEncoder(chainer.Chain):
 
     def encode(self, x):
         for conv, bn in zip(self.convs, self.conv_bns):
-            x = F.elu(bn(conv(x)))
+            x = elu(bn(conv(x)))
         return self.to_h(x)
 
     def decode(self, h):

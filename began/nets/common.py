@@ -1,7 +1,8 @@
 """Pieces the network families share."""
 import chainer
 import chainer.functions as F
-import chainer.links as L
+
+from began.fast_cpu.layers import Convolution2D
 
 
 def initializer(weight_std):
@@ -17,8 +18,8 @@ class PixelShuffler(chainer.Chain):
         super().__init__()
         self.r = r
         with self.init_scope():
-            self.conv = L.Convolution2D(in_channels, out_channels * r * r,
-                                        ksize=3, stride=1, pad=1, initialW=initialW)
+            self.conv = Convolution2D(in_channels, out_channels * r * r,
+                                      ksize=3, stride=1, pad=1, initialW=initialW)
 
     def forward(self, x):
         return F.depth2space(self.conv(x), self.r)
