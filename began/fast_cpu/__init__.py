@@ -7,11 +7,18 @@ gradients). They are on by default; ``--no-fast-cpu`` (train.py),
 ``BEGAN_FAST_CPU=0`` in the environment, or
 ``chainer.using_config('began_fast_cpu', False)`` switch them all off.
 
-conv.py     2-D convolution: channel-major im2col + contiguous matrix products
+conv.py         2-D convolution: channel-major im2col + contiguous matrix products
+depth2space.py  the pixel shuffler's rearrangement, channel-major in and out
+elu.py          ELU without boolean masks
+adam.py         Adam's update in cache-sized slices
+memory.py       big arrays freed by one step reused by the next (glibc)
+layers.py       the links and functions the networks call (fast kernel or Chainer's)
 """
 import os
 
 import chainer
+
+from began.fast_cpu.memory import keep_freed_memory  # noqa: F401
 
 chainer.global_config.began_fast_cpu = os.environ.get('BEGAN_FAST_CPU', '1') != '0'
 

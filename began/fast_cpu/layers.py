@@ -7,6 +7,7 @@ import chainer.links as L
 
 from began import fast_cpu
 from began.fast_cpu.conv import convolution_2d
+from began.fast_cpu.depth2space import Depth2Space
 from began.fast_cpu.elu import ELU
 
 
@@ -22,3 +23,10 @@ def elu(x):
     if fast_cpu.use_for(x):
         return ELU().apply((x,))[0]
     return F.elu(x)
+
+
+def depth2space(x, r):
+    """F.depth2space(x, r)."""
+    if fast_cpu.use_for(x):
+        return Depth2Space(r).apply((x,))[0]
+    return F.depth2space(x, r)

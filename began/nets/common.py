@@ -1,8 +1,7 @@
 """Pieces the network families share."""
 import chainer
-import chainer.functions as F
 
-from began.fast_cpu.layers import Convolution2D
+from began.fast_cpu.layers import Convolution2D, depth2space
 
 
 def initializer(weight_std):
@@ -22,4 +21,4 @@ class PixelShuffler(chainer.Chain):
                                       ksize=3, stride=1, pad=1, initialW=initialW)
 
     def forward(self, x):
-        return F.depth2space(self.conv(x), self.r)
+        return depth2space(self.conv(x), self.r)

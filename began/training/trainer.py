@@ -10,6 +10,7 @@ from chainer import training
 from chainer.training import extensions, triggers
 from chainer.training import util as trigger_util
 
+from began import fast_cpu
 from began.errors import EarlyFailureError
 from began.fast_cpu.adam import Adam
 from began.training.extensions import LogReport, ModelDirWriter, PlotReport
@@ -111,6 +112,8 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     """
     os.makedirs(plot_dir, exist_ok=True)
     remove_stale_temp_files(model_dir, plot_dir)
+    if device.xp is numpy and fast_cpu.enabled():
+        fast_cpu.keep_freed_memory()  # each step reuses the last one's big arrays
     updater = BeganUpdater(iterator, make_optimizer(config, generator),
                            make_optimizer(config, discriminator), config, device=device)
     trainer = training.Trainer(updater, (config.epochs, 'epoch'), out=model_dir)

@@ -1,10 +1,13 @@
 """This project's side of bench_vs_torch.py (runs in the project's .venv).
 
-One step is BeganUpdater.update(): the real updater, optimizers (Adam +
-gradient clipping) and data pipeline, with k_t held at the case's value.
+One step is the updater's update() in a Trainer built as train.py builds
+it: the real updater, optimizers (Adam + gradient clipping) and data
+pipeline, with k_t held at the case's value (the trainer's extensions,
+pictures and snapshots do not run).
 """
 import os
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -17,11 +20,10 @@ from began.data.image_sets import image_dataset, image_iterator  # noqa: E402
 from began.data.mixture import MixtureIterator  # noqa: E402
 from began.nets import build_models  # noqa: E402
 from began.rng import sample_z  # noqa: E402
-from began.training.trainer import make_optimizer  # noqa: E402
-from began.updater import BeganUpdater  # noqa: E402
+from began.training.trainer import build_trainer  # noqa: E402
 from protocol import serve, sgemm_gflops  # noqa: E402
 
-state = {}
+state, folders = {}, []
 
 
 def build(config, k):
@@ -33,9 +35,13 @@ def build(config, k):
     else:
         dataset = image_dataset(config, progress=False)
         iterator = image_iterator(dataset, config)
-    updater = BeganUpdater(iterator, make_optimizer(config, gen), make_optimizer(config, dis),
-                           config, device=chainer.get_device('@numpy'))
-    state.update(config=config, gen=gen, dis=dis, updater=updater, k=k, dataset=dataset)
+    folders.append(tempfile.TemporaryDirectory())  # the trainer's (removed at exit)
+    out = folders[-1].name
+    trainer = build_trainer(config, iterator, gen, dis, chainer.get_device('@numpy'),
+                            os.path.join(out, 'model'), os.path.join(out, 'plot'),
+                            progress=False)
+    state.update(config=config, gen=gen, dis=dis, updater=trainer.updater, k=k,
+                 dataset=dataset)
     return {'fast_cpu': fast_cpu_enabled()}
 
 
