@@ -106,6 +106,9 @@ def add_run_arguments(parser, default_gpu=-1):
     parser.add_argument('--early-check-updates', type=positive_int, default=None, metavar='N',
                         help='run the early check after N updates (default: the end of '
                              'the first epoch with at least 500 updates)')
+    parser.add_argument('--no-fast-cpu', action='store_true',
+                        help="train on the CPU with Chainer's own kernels instead of "
+                             "began.fast_cpu's (the same maths, slower)")
 
 
 def resumed_config(saved, args, given):
@@ -182,6 +185,8 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     check_writable(args.model_dir, 'model directory')
     check_writable(args.plot_dir, 'plot directory')
     chainer.config.type_check = False  # measured: no cost either way; fewer checks
+    if args.no_fast_cpu:
+        chainer.global_config.began_fast_cpu = False
     generator, discriminator = build_models(config)  # seeded by config.seed
     iterator, dataset = make_data(config)
     check_data = None

@@ -66,9 +66,9 @@ def cases(args):
 
 
 class Worker:
-    def __init__(self, side, python, threads):
+    def __init__(self, side, python, threads, extra_env=()):
         env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
-                   OPENBLAS_NUM_THREADS=str(threads), MPLBACKEND='Agg')
+                   OPENBLAS_NUM_THREADS=str(threads), MPLBACKEND='Agg', **dict(extra_env))
         script = os.path.join(WORKERS, f'{side}_worker.py')
         self.side = side
         self.process = subprocess.Popen([python, script], stdin=subprocess.PIPE,
@@ -89,12 +89,16 @@ class Worker:
 
 
 def measure_case(args, title, config, k, steps, sgemm):
-    workers = {'chainer': Worker('chainer', sys.executable, args.threads),
+    extra = {'OPENBLAS_CORETYPE': args.openblas_coretype} if args.openblas_coretype else {}
+    if args.project:
+        extra['BEGAN_PROJECT'] = os.path.abspath(args.project)
+    workers = {'chainer': Worker('chainer', sys.executable, args.threads, extra),
                'torch': Worker('torch', args.torch_python, args.threads)}
     try:
         if not sgemm:
             for side, w in workers.items():
-                sgemm[side] = w.ask('sgemm')['gflops']
+                answer = w.ask('sgemm')
+                sgemm[side], sgemm[side + '_kernels'] = answer['gflops'], answer.get('kernels')
         built = workers['chainer'].ask('build', config=config, k=k)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, 'start.npz')
@@ -180,7 +184,8 @@ def markdown(args, results, sgemm, other_load):
         f'kernels: {fast_cpu_text(first["fast_cpu"])}. Batch 16, median of {args.repeats} '
         f'interleaved repeats (range in brackets). Other processes kept '
         f'{100 * other_load:.0f}% of the CPUs busy meanwhile.',
-        f'sgemm (2048^2 float32): NumPy/OpenBLAS {sgemm["chainer"]:.0f} GFLOP/s, PyTorch '
+        f'sgemm (2048^2 float32): NumPy/OpenBLAS {sgemm["chainer"]:.0f} GFLOP/s '
+        f'({sgemm.get("chainer_kernels") or "its own choice of"} kernels), PyTorch '
         f'{sgemm["torch"]:.0f} GFLOP/s; the floor is a step\'s FLOPs at the NumPy speed.',
         '',
         '| case | this project, s/step | PyTorch, s/step | PyTorch / this | GFLOP a step '
@@ -220,6 +225,12 @@ def main():
                         help='steps a repeat at 96x96 (x3 at 48x48)')
     parser.add_argument('--mixture-steps', type=int, default=200)
     parser.add_argument('--threads', type=int, default=os.cpu_count())
+    parser.add_argument('--openblas-coretype', default=None, metavar='NAME',
+                        help="OPENBLAS_CORETYPE for this project's side (e.g. SkylakeX: "
+                             "OpenBLAS's AVX-512 kernels; default: as the environment says)")
+    parser.add_argument('--project', default=None, metavar='DIR',
+                        help="run this project's side from another checkout (e.g. an older "
+                             "commit's, for a 'before' table)")
     parser.add_argument('--torch-python', default=os.path.join(ROOT, '.venv-torch', 'bin',
                                                                'python'),
                         help='python of the PyTorch venv (benchmarks/setup_torch_venv)')

@@ -9,8 +9,11 @@ import os
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.environ.get('BEGAN_PROJECT') or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
+
+import began  # noqa: E402,F401  (first: it may choose OpenBLAS's kernels)
 
 import chainer  # noqa: E402
 import numpy  # noqa: E402
@@ -122,8 +125,25 @@ def dump(path):
 
 
 def numpy_sgemm():
-    return sgemm_gflops(numpy.matmul,
-                        lambda n: numpy.random.RandomState(n).rand(n, n).astype(numpy.float32))
+    return dict(openblas_kernels(), **sgemm_gflops(numpy.matmul,
+                        lambda n: numpy.random.RandomState(n).rand(n, n).astype(numpy.float32)))
+
+
+def openblas_kernels():
+    """{'kernels': the core type NumPy's OpenBLAS runs} (if it says)."""
+    import ctypes
+    import glob
+    libs = glob.glob(os.path.join(os.path.dirname(numpy.__file__), '..', 'numpy.libs',
+                                  'libopenblas*'))
+    for lib in libs:
+        for name in ('openblas_get_corename64_', 'openblas_get_corename'):
+            try:
+                function = getattr(ctypes.CDLL(lib), name)
+            except (OSError, AttributeError):
+                continue
+            function.restype = ctypes.c_char_p
+            return {'kernels': function().decode()}
+    return {}
 
 
 if __name__ == '__main__':

@@ -9,7 +9,8 @@ FACES = 'train_animeface/train.py'
 MIXTURE_ONLY = ['--num-mixture', '--mixture-radius', '--mixture-std', '--updates-per-epoch']
 FACES_ONLY = ['--image-dir', '--size', '--num-images', '--score-samples', '--arch', '--dataset']
 SHARED = ['--n-z', '--n-h', '--gamma', '--lambda-k', '--lr', '--batch-size', '--noise-std',
-          '--h-penalty', '--lr-patience', '--epochs', '--seed', '--gpu', '--resume']
+          '--h-penalty', '--lr-patience', '--epochs', '--seed', '--gpu', '--resume',
+          '--no-fast-cpu']
 
 
 def options_in_help(script):
