@@ -9,6 +9,7 @@ gradients). They are on by default; ``--no-fast-cpu`` (train.py) or
 kernels alone (openblas.py, which acts when NumPy loads).
 
 conv.py         2-D convolution: channel-major im2col + contiguous matrix products
+winograd.py     3x3 convolutions on larger images by Winograd's F(2x2, 3x3)
 depth2space.py  the pixel shuffler's rearrangement, channel-major in and out
 elu.py          ELU without boolean masks
 adam.py         Adam's update in cache-sized slices

@@ -10,6 +10,7 @@ from began.fast_cpu import conv
 
 CASES = [  # N, C, O, H, W, k, stride, pad
     (3, 5, 7, 9, 8, 3, 1, 1),     # O > C: columns' gradient added back (col2im)
+    (2, 4, 6, 6, 7, 3, 1, 1),     # (with small_winograd: Winograd, odd width)
     (2, 6, 2, 7, 7, 3, 1, 1),     # O < C, stride 1: gradient as a convolution of gy
     (4, 3, 6, 11, 10, 4, 2, 1),   # the encoder's 4x4 stride 2
     (3, 4, 5, 8, 9, 3, 2, 0),
@@ -40,10 +41,20 @@ def channel_major_view(a):
     return numpy.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
 
 
+@pytest.fixture(params=['direct', 'winograd'])
+def method(request, monkeypatch):
+    """'winograd': every 3x3 stride-1 'same' convolution takes Winograd's
+    F(2x2, 3x3), not only those on big images with many channels."""
+    if request.param == 'winograd':
+        monkeypatch.setattr(conv, 'WINOGRAD_MIN_PIXELS', 1)
+        monkeypatch.setattr(conv, 'WINOGRAD_MIN_CHANNELS', 1)
+    return request.param
+
+
 @pytest.mark.parametrize('case', CASES)
 @pytest.mark.parametrize('chunk_bytes', [conv.CHUNK_BYTES, 300])
 @pytest.mark.parametrize('bias', [True, False])
-def test_matches_chainer_float64(monkeypatch, case, chunk_bytes, bias):
+def test_matches_chainer_float64(monkeypatch, method, case, chunk_bytes, bias):
     monkeypatch.setattr(conv, 'CHUNK_BYTES', chunk_bytes)  # 300: one image a chunk
     N, C, O, H, W, k, s, p = case
     rs = numpy.random.RandomState(sum(case))
@@ -60,8 +71,8 @@ def test_matches_chainer_float64(monkeypatch, case, chunk_bytes, bias):
             numpy.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize('case', CASES[:3])
-def test_matches_chainer_float32(case):
+@pytest.mark.parametrize('case', CASES[:4])
+def test_matches_chainer_float32(method, case):
     N, C, O, H, W, k, s, p = case
     rs = numpy.random.RandomState(1)
     x = rs.randn(N, C, H, W).astype(numpy.float32)
@@ -77,7 +88,14 @@ def test_matches_chainer_float32(case):
         numpy.testing.assert_allclose(mine, ref, rtol=1e-5, atol=1e-5)
 
 
-def test_only_the_gradients_asked_for():
+def test_winograd_is_used_where_it_pays():
+    assert conv.use_winograd((256, 16, 12, 12), (512, 256, 3, 3), (1, 1), (1, 1))
+    assert not conv.use_winograd((512, 16, 6, 6), (1024, 512, 3, 3), (1, 1), (1, 1))
+    assert not conv.use_winograd((64, 16, 48, 48), (12, 64, 3, 3), (1, 1), (1, 1))
+    assert not conv.use_winograd((256, 16, 12, 12), (512, 256, 4, 4), (2, 2), (1, 1))
+
+
+def test_only_the_gradients_asked_for(method):
     """The input's gradient alone (D's fake branch while k_t = 0), or the
     weights' alone (a first layer, whose input needs none)."""
     rs = numpy.random.RandomState(2)
@@ -94,7 +112,17 @@ def test_only_the_gradients_asked_for():
     numpy.testing.assert_allclose(gb.array, gb_ref, rtol=1e-12)
 
 
-def test_output_is_stored_channel_major():
+def test_a_second_backward_pass_recomputes_the_transforms(method):
+    rs = numpy.random.RandomState(4)
+    x, w = chainer.Variable(rs.randn(2, 3, 4, 4)), chainer.Variable(rs.randn(5, 3, 3, 3))
+    y = F.sum(conv.convolution_2d(x, w, None, 1, 1) ** 2)
+    first = [g.array for g in chainer.grad([y], [x, w], retain_grad=True)]
+    second = [g.array for g in chainer.grad([y], [x, w])]
+    for a, b in zip(first, second):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_output_is_stored_channel_major(method):
     x = numpy.ones((2, 3, 5, 5), numpy.float32)
     y = conv.convolution_2d(x, numpy.ones((4, 3, 3, 3), numpy.float32), None, 1, 1)
     assert y.shape == (2, 4, 5, 5)
