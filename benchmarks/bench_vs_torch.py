@@ -109,8 +109,8 @@ def measure_case(args, title, config, k, steps, sgemm):
                      f'Chainer nets (relative difference {check["max_abs_diff"]:.2g})')
         flops = workers['chainer'].ask('flops')
         seconds = {side: [] for side in workers}
-        for w in workers.values():  # warm-up
-            w.ask('steps', n=max(1, steps // 2))
+        for w in workers.values():  # warm-up: the heap grows for the first steps
+            w.ask('steps', n=max(3, steps // 2))
         for repeat in range(args.repeats):
             order = list(workers) if repeat % 2 == 0 else list(workers)[::-1]
             for side in order:

@@ -11,6 +11,7 @@ kernels alone (openblas.py, which acts when NumPy loads).
 conv.py         2-D convolution: channel-major im2col + contiguous matrix products
 winograd.py     3x3 convolutions on larger images by Winograd's F(2x2, 3x3)
 depth2space.py  the pixel shuffler's rearrangement, channel-major in and out
+batchnorm.py    batch normalisation of channel-major images, x_hat kept for backward
 elu.py          ELU without boolean masks
 adam.py         Adam's update in cache-sized slices
 memory.py       big arrays freed by one step reused by the next (glibc)

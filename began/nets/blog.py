@@ -13,7 +13,7 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
-from began.fast_cpu.layers import Convolution2D, elu
+from began.fast_cpu.layers import BatchNormalization, Convolution2D, elu
 from began.nets.common import PixelShuffler, initializer
 
 ENCODER_CHANNELS = (32, 64, 128, 256)
@@ -27,11 +27,11 @@ class UpsamplingStack(chainer.Chain):
         self.channels, self.bottleneck = channels, bottleneck
         with self.init_scope():
             self.linear = L.Linear(n_in, channels[0] * bottleneck ** 2, initialW=initialW)
-            self.bn0 = L.BatchNormalization(channels[0] * bottleneck ** 2)
+            self.bn0 = BatchNormalization(channels[0] * bottleneck ** 2)
             self.shufflers = chainer.ChainList(*[
                 PixelShuffler(a, b, initialW) for a, b in zip(channels[:-1], channels[1:])])
             self.bns = chainer.ChainList(*[
-                L.BatchNormalization(c) for c in channels[1:-1]])
+                BatchNormalization(c) for c in channels[1:-1]])
 
     def forward(self, v):
         s = self.bottleneck
@@ -66,9 +66,9 @@ class BlogAutoEncoder(chainer.Chain):
                 Convolution2D(a, b, ksize=4, stride=2, pad=1, initialW=w)
                 for a, b in zip(channels[:-1], channels[1:])])
             self.conv_bns = chainer.ChainList(*[
-                L.BatchNormalization(c) for c in ENCODER_CHANNELS])
+                BatchNormalization(c) for c in ENCODER_CHANNELS])
             self.to_h = L.Linear(ENCODER_CHANNELS[-1] * bottleneck ** 2, n_h, initialW=w)
-            self.bn_h = L.BatchNormalization(n_h)
+            self.bn_h = BatchNormalization(n_h)
             self.from_h = UpsamplingStack(n_h, (256, 128, 64, 32, 3), bottleneck, w)
 
     def encode(self, x):
