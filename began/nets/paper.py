@@ -12,11 +12,12 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
+from began.fast_cpu.layers import Convolution2D, elu
 from began.nets.common import initializer
 
 
 def conv3(a, b, w, stride=1):
-    return L.Convolution2D(a, b, ksize=3, stride=stride, pad=1, initialW=w)
+    return Convolution2D(a, b, ksize=3, stride=stride, pad=1, initialW=w)
 
 
 class PaperDecoder(chainer.Chain):
@@ -33,8 +34,8 @@ class PaperDecoder(chainer.Chain):
     def forward(self, v):
         y = F.reshape(self.fc(v), (len(v), self.n, 8, 8))
         for scale in range(self.scales):
-            y = F.elu(self.convs[2 * scale](y))
-            y = F.elu(self.convs[2 * scale + 1](y))
+            y = elu(self.convs[2 * scale](y))
+            y = elu(self.convs[2 * scale + 1](y))
             if scale < self.scales - 1:  # nearest-neighbour upsampling
                 y = F.repeat(F.repeat(y, 2, axis=2), 2, axis=3)
         return self.out(y)
@@ -65,12 +66,12 @@ class PaperAutoEncoder(chainer.Chain):
             self.decoder = PaperDecoder(n_h, size, n, w)
 
     def encode(self, x):
-        y = F.elu(self.conv_in(x))
+        y = elu(self.conv_in(x))
         for scale in range(self.scales):
-            y = F.elu(self.convs[2 * scale](y))
-            y = F.elu(self.convs[2 * scale + 1](y))
+            y = elu(self.convs[2 * scale](y))
+            y = elu(self.convs[2 * scale + 1](y))
             if scale < self.scales - 1:
-                y = F.elu(self.downs[scale](y))
+                y = elu(self.downs[scale](y))
         return self.to_h(y)
 
     def decode(self, h):
