@@ -29,31 +29,39 @@ class AdamRule(optimizers.adam.AdamRule):
         self._check_eps(numpy.float32)
         m, v = self.state['m'].reshape(-1), self.state['v'].reshape(-1)
         p, g = param.data.reshape(-1), grad.reshape(-1)
-        alpha_t, decay = self.alpha_t, 1.0 - hp.eta * hp.weight_decay_rate
-        t = numpy.empty(min(CHUNK, p.size), dtype=numpy.float32)
-        u = numpy.empty_like(t)
+        alpha_t, eta, eps = self.alpha_t, hp.eta, hp.eps
+        b1, b2, decay = 1.0 - hp.beta1, 1.0 - hp.beta2, 1.0 - hp.eta * hp.weight_decay_rate
+        t, u = self._scratch(min(CHUNK, p.size))
         for start in range(0, p.size, CHUNK):
             s = slice(start, start + CHUNK)
             gs, ms, vs, ps = g[s], m[s], v[s], p[s]
             ts, us = t[:len(gs)], u[:len(gs)]
             # m += (1 - beta1) * (grad - m)
             numpy.subtract(gs, ms, out=ts)
-            ts *= 1.0 - hp.beta1
+            ts *= b1
             ms += ts
             # v += (1 - beta2) * (grad * grad - v)
             numpy.multiply(gs, gs, out=ts)
             ts -= vs
-            ts *= 1.0 - hp.beta2
+            ts *= b2
             vs += ts
             # param = decay * param - eta * (alpha_t / (sqrt(v) + eps) * m)
             numpy.sqrt(vs, out=ts)
-            ts += hp.eps
+            ts += eps
             numpy.divide(alpha_t, ts, out=ts)
             ts *= ms
-            numpy.multiply(-hp.eta, ts, out=us)
+            numpy.multiply(-eta, ts, out=us)
             if decay != 1:
                 ps *= decay
             ps += us
+
+    def _scratch(self, size):
+        """Two float32 buffers of ``size``, kept from step to step."""
+        scratch = getattr(self, '_buffers', None)
+        if scratch is None or len(scratch[0]) != size:
+            scratch = self._buffers = (numpy.empty(size, numpy.float32),
+                                       numpy.empty(size, numpy.float32))
+        return scratch
 
 
 class Adam(optimizers.Adam):

@@ -4,9 +4,9 @@ Encoder 2 -> 64 -> 64 -> N_h, decoder N_h -> 64 -> 64 -> 2 and generator
 N_z -> 128 -> 128 -> 2 (with ``hidden`` = 64: G gets twice D's width).
 """
 import chainer
-import chainer.functions as F
 import chainer.links as L
 
+from began.fast_cpu.layers import elu
 from began.nets.common import initializer
 
 
@@ -21,7 +21,7 @@ class MLP(chainer.ChainList):
         for i, layer in enumerate(self):
             x = layer(x)
             if i < len(self) - 1:
-                x = F.elu(x)
+                x = elu(x)
         return x
 
 
