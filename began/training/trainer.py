@@ -118,7 +118,9 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
         remove_stale_temp_files(model_dir, plot_dir)
     updater = group.updater(iterator, make_optimizer(config, generator),
                             make_optimizer(config, discriminator), config, device=device)
-    trainer = training.Trainer(updater, (config.epochs, 'epoch'), out=model_dir)
+    # Trainer.run() makes its out folder: the model directory, process 0's alone.
+    trainer = training.Trainer(updater, (config.epochs, 'epoch'),
+                               out=model_dir if group.is_root else os.curdir)
     trainer.stop_trigger = StopTrigger(trainer.stop_trigger, group)
 
     trainer.extend(DivergenceGuard())
