@@ -186,8 +186,8 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if group.is_root:
             check_writable(args.model_dir, 'model directory')
             check_writable(args.plot_dir, 'plot directory')
-    group.connect(device, config.batch_size)
     with group.agreement():
+        group.connect(device, config.batch_size)  # first: all processes meet its collectives
         chainer.config.type_check = False  # measured: no cost either way; fewer checks
         generator, discriminator = group.synchronise(*build_models(config))  # seeded
         iterator, dataset = group.root_first(make_data, config)

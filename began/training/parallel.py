@@ -35,7 +35,7 @@ from chainer.functions.normalization import batch_normalization
 from chainermn.functions.batch_normalization import MultiNodeBNImplSelector
 from chainermn.links import MultiNodeBatchNormalization
 
-from began.errors import BeganError, ConfigError
+from began.errors import BeganError, ConfigError, DeviceError
 from began.training import launch
 from began.updater import BeganUpdater
 
@@ -116,8 +116,10 @@ class Group:
     def agreement(self):
         """A block every process runs to its end, failing or not; there they
         compare outcomes, and when any failed every one raises (process 0
-        with the lowest failing process's message). A block holds no other
-        collective operation, so a failure cannot leave one waiting."""
+        with the lowest failing process's message). A collective operation
+        may only open a block (or be an inner agreement): a process that
+        failed earlier in the block skips the rest, and must not leave the
+        others waiting in a collective."""
         return _Agreement(self)
 
     def root_first(self, make, *args):
@@ -133,12 +135,16 @@ class Group:
         return gpu if gpu is None or gpu < 0 else gpu + self.local_rank
 
     def connect(self, device, batch_size):
-        """The ChainerMN communicator for this device (collective)."""
+        """The ChainerMN communicator for this device. Collective: the first
+        thing in an agreement block, so that every process reaches it."""
+        name = 'naive' if device.xp is numpy else 'pure_nccl'
+        try:
+            self.comm = chainermn.create_communicator(name, mpi_comm=self.world.Dup())
+        except RuntimeError as e:  # no NCCL in this CuPy
+            raise DeviceError(f'--gpu with {self.size} processes needs NCCL: {e}') from None
         if batch_size % self.size:
             raise ConfigError(f'--batch-size {batch_size} does not split evenly over '
                               f'{self.size} processes; use a multiple of {self.size}')
-        name = 'naive' if device.xp is numpy else 'pure_nccl'
-        self.comm = chainermn.create_communicator(name, mpi_comm=self.world.Dup())
 
     def synchronise(self, *links):
         """The links with every batch normalisation synchronised."""
