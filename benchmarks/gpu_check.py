@@ -122,9 +122,7 @@ class Check:
         """Run one step; its note on success, its failure otherwise."""
         start = time.perf_counter()
         if time.time() > self.deadline:
-            self.steps.append((name, False, 0.0, 'not run: out of time'))
-            print(f'-- {name}: not run (out of time)', flush=True)
-            return None
+            return self.skip(name, 'out of time')
         try:
             result, note = function(*args), None
             if isinstance(result, tuple):
@@ -340,6 +338,10 @@ class Check:
         self.numbers[key] = updates_per_second(records)
         return None, f'{per_epoch} updates; {rate_text(self.numbers[key])}'
 
+    def skip(self, name, why):
+        self.steps.append((name, False, 0.0, f'not run: {why}'))
+        print(f'-- {name}: not run ({why})', flush=True)
+
     def all(self):
         profile = self.profile
         per_epoch = self.step('mixture: train.py, 2 epochs', self.mixture)
@@ -349,13 +351,22 @@ class Check:
             if resumed:
                 self.step('mixture: resumed = uninterrupted', self.resume_exact, MIXTURE,
                           'mixture', profile['mixture'], resumed)
+            else:
+                self.skip('mixture: resumed = uninterrupted', 'no resumed run')
             self.step('mixture: plot.py, analogy.py', self.mixture_scripts)
+        else:
+            for name in ('mixture: train.py --resume, epoch 3',
+                         'mixture: resumed = uninterrupted', 'mixture: plot.py, analogy.py'):
+                self.skip(name, 'no trained model')
         per_epoch = self.step(f'faces {profile["face_size"]} px: train.py, 2 epochs',
                               self.faces)
-        if per_epoch:
-            self.step('faces: train.py --resume, epoch 3', self.resume, FACES, 'faces',
-                      per_epoch)
-            self.step('faces: plot.py, analogy.py --images', self.face_scripts)
+        for name, function, *args in (
+                ('faces: train.py --resume, epoch 3', self.resume, FACES, 'faces', per_epoch),
+                ('faces: plot.py, analogy.py --images', self.face_scripts)):
+            if per_epoch:
+                self.step(name, function, *args)
+            else:
+                self.skip(name, 'no trained model')
         self.step('faces: --arch paper', self.variant, 'paper',
                   [*profile['paper'], '--arch', 'paper'])
         self.step('faces: --h-penalty 0.01', self.variant, 'h_penalty',

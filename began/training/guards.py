@@ -140,15 +140,16 @@ class KStuckWarning(training.Extension):
 def all_finite(groups):
     """For each group of parameters, whether every value is finite.
 
-    Reduced on the parameters' device and read back once: the float64 sum
-    of a group is NaN or Inf exactly when one of its values is (float32
-    values cannot overflow a float64 sum), one small kernel a parameter
-    and one transfer in all.
+    One sum a parameter, reduced on the parameters' device and read back in
+    one transfer: a sum is finite when every value is (NaN and Inf carry
+    through). A group whose sum is not finite is checked value by value, so
+    a sum that merely overflowed is no false alarm.
     """
     xp = chainer.backend.get_array_module(groups[0][0].array)
-    sums = xp.stack([xp.stack([p.array.sum(dtype=xp.float64) for p in group]).sum()
-                     for group in groups])
-    return numpy.isfinite(chainer.backend.CpuDevice().send(sums)).tolist()
+    sums = xp.stack([xp.stack([p.array.sum() for p in group]).sum() for group in groups])
+    finite = numpy.isfinite(chainer.backend.CpuDevice().send(sums)).tolist()
+    return [ok or all(bool(xp.isfinite(p.array).all()) for p in group)
+            for ok, group in zip(finite, groups)]
 
 
 class DivergenceGuard(training.Extension):
