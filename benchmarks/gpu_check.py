@@ -33,8 +33,9 @@ the environment and the numbers. The whole check stops starting steps after
 failed, 2 when the device cannot be used (one line on stderr, nothing run).
 
 --cpu-only runs the same sequence with --gpu -1 at tiny sizes (faces at 16
-and 32 px instead of 48 and 96): a smoke test for CI; the comparison's two
-runs must then agree exactly.
+and 32 px instead of 48 and 96), each command in a child forked from this
+process rather than a new Python (a second less each): a smoke test for CI;
+the comparison's two runs must then agree exactly.
 """
 import argparse
 import io
@@ -119,7 +120,8 @@ class Check:
     # --- running -------------------------------------------------------------
 
     def step(self, name, function, *args):
-        """Run one step; its note on success, its failure otherwise."""
+        """Run one step and note how it went; returns what the step returns
+        (None when it failed)."""
         start = time.perf_counter()
         if time.time() > self.deadline:
             return self.skip(name, 'out of time')
@@ -187,7 +189,7 @@ class Check:
         """A new run of train.py: model, snapshots, pictures and log written."""
         model, plot = f'{name}/model', f'{name}/plot'
         _, records = self.run(f'{experiment}/train.py', *options, '--epochs', epochs,
-                              '--plot-interval', 1, '--seed', self.seed, '--no-progress',
+                              '--plot-interval', 1, '--seed', self.seed,
                               '--model-dir', self.path(model), '--plot-dir', self.path(plot),
                               *extra, record=name)
         self.check_run(experiment, model, plot, records, range(1, epochs + 1),
@@ -235,7 +237,7 @@ class Check:
         """--resume for a third epoch: it starts where the snapshot stopped."""
         model, plot = f'{name}/model', f'{name}/plot'
         stdout, records = self.run(f'{experiment}/train.py', '--resume', '--epochs', 3,
-                                   '--no-progress', '--model-dir', self.path(model),
+                                   '--model-dir', self.path(model),
                                    '--plot-dir', self.path(plot), record=f'{name}_resumed')
         expect(f'at iteration {2 * per_epoch},' in stdout,
                f'{model}: the resume did not start at iteration {2 * per_epoch}')
@@ -247,7 +249,7 @@ class Check:
     def resume_exact(self, experiment, name, options, resumed):
         """An uninterrupted three-epoch run against the resumed one."""
         _, records = self.run(f'{experiment}/train.py', *options, '--epochs', 3,
-                              '--plot-interval', 1, '--seed', self.seed, '--no-progress',
+                              '--plot-interval', 1, '--seed', self.seed,
                               '--model-dir', self.path(f'{name}_whole/model'),
                               '--plot-dir', self.path(f'{name}_whole/plot'),
                               record=f'{name}_whole')
@@ -457,7 +459,7 @@ def updates_per_second(records):
 
 def rate_text(rate):
     return (f'{rate["updates_per_s"]} updates/s (an update alone {rate["update_ms"]} ms; '
-            f'the first {rate["warmup_updates"]} {rate["warmup_s"]} s'
+            f'the first {rate["warmup_updates"]} update(s) {rate["warmup_s"]} s'
             + (f'; CuPy pool {rate["gpu_pool_mib"]} MiB)' if rate['gpu_pool_mib'] else ')'))
 
 

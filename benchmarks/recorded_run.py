@@ -57,15 +57,16 @@ host_random_state.calls = 0
 def record_updates(records):
     """Wrap BeganUpdater.update_core so that each update appends its row."""
     update_core = began.updater.BeganUpdater.update_core
-    first = []
+    origin = []
 
     def recorded(self):
         start = time.perf_counter()
         update_core(self)
         seconds = time.perf_counter() - start
-        first[:] = first or [start]
+        if not origin:
+            origin.append(start)
         observation = chainer.reporter.get_current_reporter().observation
-        records.append([self.iteration + 1, start - first[0], seconds]
+        records.append([self.iteration + 1, start - origin[0], seconds]
                        + [float(observation[k]) for k in LOSSES])
     began.updater.BeganUpdater.update_core = recorded
 
