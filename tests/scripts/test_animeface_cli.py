@@ -18,6 +18,7 @@ def trained(tmp_path_factory):
     result = run_script('train_animeface/train.py', *TINY, '--epochs', 2, '--plot-interval', 1,
                         '--model-dir', out / 'model', '--plot-dir', out / 'plot')
     assert result.returncode == 0, result.stderr
+    (out / 'stdout').write_text(result.stdout)
     return out
 
 
@@ -36,6 +37,11 @@ def test_training_writes_grids_log_and_model(trained):
     assert scored and 0 <= scored[-1]['face_modes'] <= 48
     assert [e['epoch'] for e in log if 'speckle' in e] == [1, 2]   # every picture epoch
     assert all(e['speckle'] > 0 for e in log if 'speckle' in e)
+    # Two epochs of 16x16 give no clean face: face_kl is left out, never NaN.
+    assert all(e['face_clean'] == 0 and 'face_kl' not in e for e in scored)
+    assert 'nan' not in (trained / 'model' / 'log').read_text().lower()
+    assert 'face_kl' in (trained / 'stdout').read_text()   # PrintReport's column...
+    assert 'nan' not in (trained / 'stdout').read_text().lower()   # ...left blank
 
 
 def test_fixed_z_makes_grids_comparable(trained):
