@@ -1,12 +1,13 @@
 """The anime-face scripts end to end on tiny toy faces, each in its own process."""
 import json
 import os
+import re
 
 import numpy
 import pytest
 from PIL import Image
 
-from conftest import run_script
+from conftest import run_forked, run_script
 
 TINY = ['--dataset', 'toyfaces', '--num-images', 64, '--size', 16, '--n-h', 16,
         '--batch-size', 8, '--score-samples', 100, '--no-progress']
@@ -69,6 +70,17 @@ def test_plot_and_analogy(trained, tmp_path):
     assert result.returncode == 0, result.stderr
     assert {'analogy_z.png', 'analogy_h.png', 'analogy_images.png'} <= set(os.listdir(out))
     assert result.stdout.count('inverted') == 2
+
+    # The run's page: every PNG of it, and its scores (face_kl absent, not NaN).
+    result = run_forked('began/pictures/html_index.py', trained, '--section', 'run', 'plot',
+                        'model/log', '--section', 'plot.py and analogy.py', 'out')
+    assert result.returncode == 0, result.stderr
+    page = (trained / 'index.html').read_text()
+    pngs = {f'{d}/{n}' for d in ('plot', 'out') for n in os.listdir(trained / d)
+            if n.endswith('.png')}
+    assert set(re.findall(r'<img src="([^"]+)"', page)) == pngs
+    assert f'({len(pngs)} pictures)' in result.stdout
+    assert '<dt>face_kl</dt>' in page and 'nan' not in page.lower()
 
 
 def test_analogy_of_a_mixture_model_is_refused(tmp_path):
