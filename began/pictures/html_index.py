@@ -24,8 +24,9 @@ from began.errors import BeganError
 CAPTIONS = [
     (r'samples_epoch', 'Generator samples G(z), the same z every epoch'),
     (r'reconstruction_real_epoch',
-     "D's reconstructions of real images (each real image, then D(x)). After epoch 1 "
-     'this predicts success: if D cannot reconstruct real data, revise the hyperparameters'),
+     "D's reconstructions of real images (each real image, then D(x)). The post's tip: "
+     "the one after epoch 1 predicts success; if D cannot reconstruct real data by "
+     'then, revise the hyperparameters'),
     (r'reconstruction_fake_epoch',
      "D's reconstructions of generated images (G(z), then D(G(z)))"),
     (r'scatter_epoch', "Real points, generated points and D's reconstructions"),
