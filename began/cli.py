@@ -58,7 +58,8 @@ def positive_int(text):
 
 def load_main(parser, experiment, argv=None):
     """Parse the options every loading script shares and read the model
-    directory: (config, generator, discriminator, args)."""
+    directory: (config, generator, discriminator, args). Nothing is written:
+    the script reads its other inputs, then calls open_output(args.out)."""
     from began.device import get_device
     from began.training.model_dir import load_model_dir
     parser.add_argument('--model-dir', default='model',
@@ -75,6 +76,13 @@ def load_main(parser, experiment, argv=None):
     discriminator.to_device(device)
     check_writable(args.out, 'output folder')
     return config, generator, discriminator, args
+
+
+def open_output(path, what='output folder'):
+    """Make the output folder: the first write, once every input was read."""
+    check_writable(path, what)
+    os.makedirs(path, exist_ok=True)
+    return path
 
 
 def explicit_dests(parser, argv):
@@ -123,9 +131,17 @@ def resumed_config(saved, args, given):
 
 
 def check_writable(path, what):
+    """Raise ConfigError unless ``path`` is a folder we can write in, or one
+    we could make. Creates nothing: a probe file is written in the nearest
+    existing folder and removed."""
+    existing = os.path.abspath(path)
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        where = '' if existing == os.path.abspath(path) else f'{existing} '
+        raise ConfigError(f'cannot write to the {what} {path} ({where}is a file, not a folder)')
+    probe = os.path.join(existing, f'.write-test-{os.getpid()}')
     try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, f'.write-test-{os.getpid()}')
         with open(probe, 'w'):
             pass
         os.remove(probe)
@@ -182,7 +198,8 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
                                   f'{existing[0]}); continue it with --resume, or give '
                                   f'another --model-dir')
 
-        device = get_device(group.device_id(args.gpu))   # before any folder is made
+        # Every input is read before the first write (the folders made below).
+        device = get_device(group.device_id(args.gpu))
         if group.is_root:
             check_writable(args.model_dir, 'model directory')
             check_writable(args.plot_dir, 'plot directory')
@@ -194,6 +211,9 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         check_data = None
         if not args.no_early_check:
             check_data = (make_check_data or guards.check_examples)(config, dataset)
+        if group.is_root:
+            open_output(args.model_dir, 'model directory')
+            open_output(args.plot_dir, 'plot directory')
         trainer = training.build_trainer(
             config, iterator, generator, discriminator, device, args.model_dir,
             args.plot_dir, make_pictures(config, args.plot_dir, dataset),
