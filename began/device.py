@@ -3,9 +3,20 @@ import chainer
 
 from began.errors import DeviceError
 
+# What the first update needs from CUDA beyond CuPy's import, in the order
+# the probe tries it: (what was tried, the part of CUDA it needs).
+PROBE_STAGES = (
+    ('compile and run a kernel', 'NVRTC, the CUDA runtime compiler'),
+    ('draw random numbers', 'cuRAND'),
+    ('multiply matrices', 'cuBLAS'),
+)
+INSTALL_HINT = ('install the CUDA libraries your CuPy wheel needs (CuPy 14: pip install '
+                '"cupy-cuda12x[ctk]"; or the CUDA Toolkit; see docs/gpu.md) or use --gpu -1')
+
 
 def get_device(gpu):
-    """-1 is the CPU; N >= 0 is CuPy device N, checked before training."""
+    """-1 is the CPU; N >= 0 is CuPy device N, checked before training: a
+    tiny kernel, random draw and matrix product run on it first."""
     if gpu is None or gpu < 0:
         return chainer.get_device('@numpy')
     try:
@@ -23,14 +34,53 @@ def get_device(gpu):
         valid = f'0 to {count - 1} or -1' if count > 1 else '0 or -1' if count else '-1'
         raise DeviceError(f'--gpu {gpu}: this machine has {count} CUDA device(s); '
                           f'use --gpu {valid}')
-    if not chainer.backends.cuda.available:
+    probe(cupy, gpu)
+    cuda = chainer.backends.cuda
+    if not cuda.available:
         # The reason is the exception Chainer met importing CuPy: often many lines.
-        error = chainer.backends.cuda._resolution_error
+        error = getattr(cuda, '_resolution_error', None)
         raise DeviceError(f'--gpu {gpu}: Chainer cannot use CuPy here '
                           f'({_reason(error) if error else "unknown reason"})')
+    quiet_cudnn_advice()
     device = chainer.get_device(f'@cupy:{gpu}')
     device.use()
     return device
+
+
+def probe(cupy, gpu):
+    """Run a tiny kernel, random draw and matrix product on GPU ``gpu`` and
+    wait for each: a partial CUDA install (a CuPy wheel without its CUDA
+    libraries, a driver too old for them) then fails here, in one line,
+    before anything is written, not with a traceback in the first update."""
+    from began.rng import device_generator
+    stage = 0
+    try:
+        device = cupy.cuda.Device(gpu)
+        with device:
+            x = cupy.arange(64, dtype=cupy.float32).reshape(8, 8) * 0.5
+            device.synchronize()
+            stage = 1
+            r = device_generator(cupy, 0).normal(size=(8, 8), dtype=cupy.float32)
+            device.synchronize()
+            stage = 2
+            y = cupy.matmul(x, r)
+            device.synchronize()
+            del x, r, y
+    except Exception as e:
+        tried, needs = PROBE_STAGES[stage]
+        raise DeviceError(f'--gpu {gpu}: CuPy cannot {tried} on GPU {gpu} ({_reason(e)}); '
+                          f'this needs {needs}: {INSTALL_HINT}') from None
+
+
+def quiet_cudnn_advice():
+    """Without cuDNN, Chainer warns at the first use of the GPU, in three
+    lines, to "reinstall CuPy after you install cudnn": wrong for CuPy 14,
+    which has no cuDNN, and for CuPy 13, which loads cuDNN when it is
+    installed (and says how itself, at import). cuDNN changes speed, not
+    what is computed (docs/gpu.md)."""
+    cuda = chainer.backends.cuda
+    if not cuda.cudnn_enabled:
+        cuda.check_cuda_available._already_warned = True
 
 
 def _reason(e, depth=0):

@@ -67,7 +67,7 @@ class BeganUpdater(training.StandardUpdater):
         gen, dis = self.generator, self.discriminator
         x = self.converter(self.get_iterator('main').next(), self.input_device)
         xp = chainer.backend.get_array_module(x)
-        rs = random_state(xp, config.seed, 'step', self.iteration)
+        rs = self.step_random_state(xp)
 
         fake = gen(sample_z(rs, len(x), config.n_z))
         # D sees G's output cut from G's graph, so that one backward pass
@@ -87,18 +87,30 @@ class BeganUpdater(training.StandardUpdater):
         self.get_optimizer('dis').update()
         self.get_optimizer('gen').update()
 
-        real, fake_value = float(loss_real.array), float(loss_fake.array)
-        chainer.report({
-            'loss_real': real,
-            'loss_fake': fake_value,
+        values = self.whole_batch({
+            'loss_real': float(loss_real.array),
+            'loss_fake': float(loss_fake.array),
             'loss_d': float(loss_d.array),
             'loss_g': float(loss_g.array),
-            'k': self.k,
-            'M': objective.convergence_measure(real, fake_value, config.gamma),
             'h_std': float(h_real.array.std()),  # the post saw it reach ~80
         })
+        real, fake_value = values['loss_real'], values['loss_fake']
+        chainer.report(dict(values, k=self.k, M=objective.convergence_measure(
+            real, fake_value, config.gamma)))
         self.k = objective.update_k(self.k, real, fake_value,
                                     config.gamma, config.lambda_k)
+
+    # Two hooks a data-parallel run (training/parallel.py) overrides, so that
+    # N processes with a share of the batch each do the maths of one process.
+    def step_random_state(self, xp):
+        """The step's random draws (z, D's input noise), a function of the
+        seed and the iteration."""
+        return random_state(xp, self.config.seed, 'step', self.iteration)
+
+    def whole_batch(self, values):
+        """The step's scalars (floats) for the whole batch; here the batch
+        is all in this process."""
+        return values
 
     def serialize(self, serializer):
         if not isinstance(serializer, chainer.serializer.Deserializer):

@@ -17,8 +17,8 @@ import numpy
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
-from began.data.image_folder import load_image, to_float  # noqa: E402
+from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int  # noqa: E402
+from began.data.image_folder import read_image, to_float  # noqa: E402
 from began.nets.invert import invert  # noqa: E402
 from began.pictures.images import (h_interpolations, interpolation_grid, save,  # noqa: E402
                                    z_interpolations)
@@ -26,9 +26,8 @@ from began.rng import random_state, sample_z  # noqa: E402
 from began.nets.sampling import generate, lerp  # noqa: E402
 
 
-def image_interpolation(config, generator, paths, steps, seed, invert_steps):
+def image_interpolation(generator, paths, x, steps, seed, invert_steps):
     """Real a, G between the inverted z of a and b, real b: one row."""
-    x = to_float(numpy.stack([load_image(p, config.image_size) for p in paths]))
     z, error = invert(generator, x, invert_steps, seed=seed)
     for path, e in zip(paths, error):
         print(f'inverted {path}: mean |x - G(z)| = {e:.3f}')
@@ -47,6 +46,9 @@ def main(argv=None):
                         help='Adam steps that fit z to each image (default: %(default)s)')
     config, generator, discriminator, args = load_main(parser, 'animeface', argv)
     size = config.image_size
+    if args.images:
+        real = to_float(numpy.stack([read_image(p, size) for p in args.images]))
+    open_output(args.out)
 
     ends = sample_z(random_state(numpy, args.seed, 'plot', 6), 2 * args.pairs, config.n_z)
     pairs = list(zip(ends[0::2], ends[1::2]))
@@ -56,7 +58,7 @@ def main(argv=None):
         discriminator, list(zip(images[0::2], images[1::2])), args.steps)
     if args.images:
         outputs['analogy_images.png'] = image_interpolation(
-            config, generator, args.images, args.steps, args.seed, args.invert_steps)
+            generator, args.images, real, args.steps, args.seed, args.invert_steps)
     for name, grid in outputs.items():
         print(f'wrote {save(interpolation_grid(grid), os.path.join(args.out, name), size)}')
 

@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
+from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int  # noqa: E402
 from began.data.image_sets import pick  # noqa: E402
 from began.pictures.grids import tile  # noqa: E402
 from began.data.image_folder import ImageFolderDataset  # noqa: E402
@@ -26,12 +26,14 @@ def main(argv=None):
     parser.add_argument('--image-dir', help='also draw a grid of these real images')
     config, generator, _, args = load_main(parser, 'animeface', argv)
     n = args.rows * args.cols
+    if args.image_dir:
+        real = pick(ImageFolderDataset(args.image_dir, config.image_size), n, args.seed)
+    open_output(args.out)
     z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z)
     path = save(sample_grid(generator, z, args.rows, args.cols),
                 os.path.join(args.out, 'samples.png'), config.image_size)
     print(f'wrote {path}')
     if args.image_dir:
-        real = pick(ImageFolderDataset(args.image_dir, config.image_size), n, args.seed)
         path = save(tile(real.transpose(0, 2, 3, 1), args.rows, args.cols),
                     os.path.join(args.out, 'real.png'), config.image_size)
         print(f'wrote {path}')

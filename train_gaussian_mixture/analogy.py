@@ -11,7 +11,7 @@ import numpy
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 from began.pictures import points as plot_points  # noqa: E402
-from began.cli import ArgumentParser, guarded, load_main, positive_int  # noqa: E402
+from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int  # noqa: E402
 from began.pictures.mixture import real_points  # noqa: E402
 from began.rng import random_state, sample_z  # noqa: E402
 from began.nets.sampling import generate, lerp  # noqa: E402
@@ -24,6 +24,7 @@ def main(argv=None):
     parser.add_argument('--steps', type=positive_int, default=20,
                         help='points along each line (default: %(default)s)')
     config, generator, _, args = load_main(parser, 'gaussian_mixture', argv)
+    open_output(args.out)
     rs = random_state(numpy, args.seed, 'plot', 2)
     ends = sample_z(rs, 2 * args.pairs, config.n_z)
     z = numpy.concatenate([lerp(ends[2 * i], ends[2 * i + 1], args.steps)

@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-from began.cli import ArgumentParser, guarded, load_main  # noqa: E402
+from began.cli import ArgumentParser, guarded, load_main, open_output  # noqa: E402
 from began.pictures.mixture import draw  # noqa: E402
 
 
@@ -16,6 +16,7 @@ from began.pictures.mixture import draw  # noqa: E402
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     config, generator, discriminator, args = load_main(parser, 'gaussian_mixture', argv)
+    open_output(args.out)
     metrics, paths = draw(config.replace(seed=args.seed), generator, discriminator,
                           args.out, 'final')
     print(f'{metrics["modes"]}/{config.num_mixture} modes captured, '

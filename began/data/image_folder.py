@@ -245,6 +245,22 @@ def load_image(path, size):
     return numpy.ascontiguousarray(arr.transpose(2, 0, 1))
 
 
+def read_image(path, size):
+    """:func:`load_image` for one file a user named: every way it can fail
+    is a :class:`DataError` that names the file."""
+    try:
+        return load_image(path, size)
+    except FileNotFoundError:
+        raise DataError(f'image not found: {path}') from None
+    except IsADirectoryError:
+        raise DataError(f'{path} is a folder, not an image') from None
+    except Image.UnidentifiedImageError:
+        raise DataError(f'{path} is not an image (or not one Pillow can read)') from None
+    except Exception as e:  # truncated, unreadable, bomb, ...
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise DataError(f'cannot read the image {path} ({reason})') from None
+
+
 # ---------------------------------------------------------------------------
 # Cache
 # ---------------------------------------------------------------------------

@@ -201,8 +201,9 @@ def mode_coverage(images, true_factors=None):
         p_gen = 0 contribute 0 (the usual 0 log 0 = 0), so p_gen needs no
         smoothing.  A single-mode generator scores log(48) = 3.87 against
         the uniform reference, a perfect one about 47 / (2 * num_clean)
-        (sampling noise; ~0.01 for 2,000 faces).  NaN when no reading is
-        clean.
+        (sampling noise; ~0.01 for 2,000 faces).  None when no reading is
+        clean: there is then no generated distribution to compare (early
+        epochs, noise), and ``clean_pct`` 0 already says why.
     """
     r = read_factors(images)
     clean = r['clean']
@@ -222,7 +223,7 @@ def mode_coverage(images, true_factors=None):
         nz = p > 0
         kl = float(numpy.sum(p[nz] * numpy.log(p[nz] / qd[nz])))
     else:
-        kl = float('nan')
+        kl = None
     return dict(modes_covered=int((counts > 0).sum()),
                 num_modes=NUM_MODES,
                 clean_pct=100.0 * float(clean.sum()) / max(n, 1),
@@ -234,7 +235,12 @@ REPORT_KEYS = ('face_modes', 'face_clean', 'face_kl')
 
 
 def report(images):
-    """mode_coverage of generated images under the log's names."""
+    """mode_coverage of generated images under the log's names. With no
+    clean face ``face_kl`` is left out (the log row has no such key, and
+    PrintReport leaves its column blank), rather than logged as NaN: it is
+    undefined then, and ``face_clean`` 0 says why."""
     m = mode_coverage(images)
-    return {'face_modes': m['modes_covered'], 'face_clean': m['clean_pct'],
-            'face_kl': m['kl']}
+    row = {'face_modes': m['modes_covered'], 'face_clean': m['clean_pct']}
+    if m['kl'] is not None:
+        row['face_kl'] = m['kl']
+    return row

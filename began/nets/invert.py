@@ -23,7 +23,7 @@ def invert(generator, x, steps=500, lr=0.05, seed=0):
             holder.cleargrads()
             F.mean_absolute_error(generator(holder.z), x).backward()
             optimizer.update()
-            holder.z.array[...] = holder.xp.clip(holder.z.array, -1, 1)
+            device.xp.clip(holder.z.array, -1, 1, out=holder.z.array)
         with chainer.no_backprop_mode():
             error = F.mean(abs(generator(holder.z) - x), axis=(1, 2, 3))
     cpu = chainer.backend.CpuDevice()

@@ -13,6 +13,7 @@ DivergenceGuard stops training at the first NaN or Inf.
 import math
 import warnings
 
+import chainer
 import numpy
 from chainer import training
 from chainer.training import triggers
@@ -136,6 +137,21 @@ class KStuckWarning(training.Extension):
             pass
 
 
+def all_finite(groups):
+    """For each group of parameters, whether every value is finite.
+
+    One sum a parameter, reduced on the parameters' device and read back in
+    one transfer: a sum is finite when every value is (NaN and Inf carry
+    through). A group whose sum is not finite is checked value by value, so
+    a sum that merely overflowed is no false alarm.
+    """
+    xp = chainer.backend.get_array_module(groups[0][0].array)
+    sums = xp.stack([xp.stack([p.array.sum() for p in group]).sum() for group in groups])
+    finite = numpy.isfinite(chainer.backend.CpuDevice().send(sums)).tolist()
+    return [ok or all(bool(xp.isfinite(p.array).all()) for p in group)
+            for ok, group in zip(finite, groups)]
+
+
 class DivergenceGuard(training.Extension):
     """Stops training at the first NaN or Inf in a loss or a parameter.
 
@@ -149,14 +165,11 @@ class DivergenceGuard(training.Extension):
     def __call__(self, trainer):
         observation = trainer.observation
         bad = [k for k in self.LOSSES
-               if k in observation and not numpy.isfinite(float(observation[k]))]
+               if k in observation and not math.isfinite(float(observation[k]))]
         updater = trainer.updater
-        for name, link in (('generator', updater.generator),
-                           ('discriminator', updater.discriminator)):
-            xp = link.xp
-            # One device-to-host transfer per network.
-            if not bool(xp.stack([xp.isfinite(p.array).all() for p in link.params()]).all()):
-                bad.append(f'{name} parameters')
+        networks = (('generator', updater.generator), ('discriminator', updater.discriminator))
+        finite = all_finite([list(link.params()) for _, link in networks])
+        bad += [f'{name} parameters' for (name, _), ok in zip(networks, finite) if not ok]
         if bad:
             kept = snapshot_files(trainer.out)
             where = (f'the last good snapshot {kept[0]} is kept' if kept

@@ -95,8 +95,10 @@ def save_model_dir(model_dir, config, generator, discriminator):
 def load_model_dir(model_dir, experiment=None):
     """(config, generator, discriminator) read back from a model directory."""
     from began.nets import build_models
-    if not os.path.isdir(model_dir):
+    if not os.path.exists(model_dir):
         raise ConfigError(f'model directory not found: {model_dir}')
+    if not os.path.isdir(model_dir):
+        raise ConfigError(f'model directory is not a folder: {model_dir}')
     config = Config.load(model_dir)
     if experiment is not None and config.experiment != experiment:
         raise ConfigError(f'{model_dir} holds a model of the {config.experiment} '

@@ -104,6 +104,9 @@ def resolve_resume(resume, model_dir):
     if resume is None:
         return None
     if resume != 'auto':
+        if os.path.isdir(resume):
+            raise ModelLoadError(f'--resume {resume} is a folder; give a snapshot file, or '
+                                 f'--resume alone with --model-dir {resume}')
         if not os.path.isfile(resume):
             raise ModelLoadError(f'snapshot not found: {resume}')
         return [resume]

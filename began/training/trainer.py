@@ -17,8 +17,8 @@ from began.training.extensions import LogReport, ModelDirWriter, PlotReport
 from began.training.guards import (K_STUCK_MIN_UPDATES, DivergenceGuard, EarlyCheck,
                                    KStuckWarning, iterations_per_epoch)
 from began.training.lr_schedule import HalveLROnStall
+from began.training.parallel import Solo
 from began.training.snapshots import remove_stale_temp_files, snapshot, snapshot_path
-from began.updater import BeganUpdater
 
 LOSS_KEYS = ['loss_real', 'loss_fake', 'loss_d', 'loss_g']
 
@@ -78,10 +78,12 @@ class StopTrigger:
     """The run's length, plus an early stop: requested by Ctrl-C or SIGTERM
     (``signal``), or by a guard that found the run failing (``failure``).
     The loop then ends after the current iteration's extensions, so the
-    snapshot written then is consistent."""
+    snapshot written then is consistent. In a data-parallel run (``group``)
+    every process stops after the same iteration."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, group=None):
         self.inner, self.signal, self.failure = inner, None, None
+        self.group = group or Solo()
 
     @property
     def requested(self):
@@ -91,17 +93,18 @@ class StopTrigger:
         self.failure = message
 
     def __call__(self, trainer):
+        self.signal = self.group.agreed_signal(self.signal)
         return self.requested or self.inner(trainer)
 
     def __getattr__(self, name):  # get_training_length, serialize... of the inner
-        if name in ('inner', 'signal', 'failure'):
+        if name in ('inner', 'signal', 'failure', 'group'):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
 
 def build_trainer(config, iterator, generator, discriminator, device, model_dir,
                   plot_dir, pictures=(), log_trigger=(1, 'epoch'), progress=True,
-                  check_examples=None, early_check_updates=None):
+                  check_examples=None, early_check_updates=None, group=None):
     """A Trainer with the extensions every experiment shares.
 
     ``pictures``: experiment extensions run at picture_trigger(config).
@@ -109,15 +112,21 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     it runs at ``early_check_updates`` or by default after the first epoch
     of at least EARLY_CHECK_MIN_UPDATES updates. (Registered either way, so
     snapshots have the same entries with and without --no-early-check.)
+    ``group``: the processes of a data-parallel run (parallel.py); only
+    process 0 gets the extensions that write or print.
     """
-    os.makedirs(plot_dir, exist_ok=True)
-    remove_stale_temp_files(model_dir, plot_dir)
+    group = group or Solo()
+    if group.is_root:
+        os.makedirs(plot_dir, exist_ok=True)
+        remove_stale_temp_files(model_dir, plot_dir)
     if device.xp is numpy and fast_cpu.enabled():
         fast_cpu.keep_freed_memory()  # each step reuses the last one's big arrays
-    updater = BeganUpdater(iterator, make_optimizer(config, generator),
-                           make_optimizer(config, discriminator), config, device=device)
-    trainer = training.Trainer(updater, (config.epochs, 'epoch'), out=model_dir)
-    trainer.stop_trigger = StopTrigger(trainer.stop_trigger)
+    updater = group.updater(iterator, make_optimizer(config, generator),
+                            make_optimizer(config, discriminator), config, device=device)
+    # Trainer.run() makes its out folder: the model directory, process 0's alone.
+    trainer = training.Trainer(updater, (config.epochs, 'epoch'),
+                               out=model_dir if group.is_root else os.curdir)
+    trainer.stop_trigger = StopTrigger(trainer.stop_trigger, group)
 
     trainer.extend(DivergenceGuard())
     trainer.extend(KStuckWarning(max(K_STUCK_MIN_UPDATES,
@@ -128,26 +137,29 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     def log_rows():
         return EitherTrigger(log_trigger, picture_trigger(config))
 
-    trainer.extend(LogReport(trigger=log_rows()))
-    trainer.extend(extensions.PrintReport(
-        ['epoch', 'iteration'] + LOSS_KEYS + ['k', 'M'] +
-        [k for ext in pictures for k in getattr(ext, 'report_keys', ())] +
-        ['elapsed_time']))
-    if progress:
-        # A trigger without state: snapshots then hold the same entries with
-        # and without --no-progress, and either resumes the other quietly.
-        trainer.extend(extensions.ProgressBar(update_interval=10), trigger=lambda _: True)
-    for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M'), (['h_std'], 'h')):
-        trainer.extend(PlotReport(
-            keys, 'iteration', trigger=log_rows(),
-            filename=os.path.join(os.path.abspath(plot_dir), f'curve_{name}.png')),
-            name=f'PlotReport_{name}')
-    for ext in pictures:
-        trainer.extend(ext, trigger=picture_trigger(config))
+    if group.is_root:  # the extensions that write or print
+        trainer.extend(LogReport(trigger=log_rows()))
+        trainer.extend(extensions.PrintReport(
+            ['epoch', 'iteration'] + LOSS_KEYS + ['k', 'M'] +
+            [k for ext in pictures for k in getattr(ext, 'report_keys', ())] +
+            ['elapsed_time']))
+        if progress:
+            # A trigger without state: snapshots then hold the same entries with
+            # and without --no-progress, and either resumes the other quietly.
+            trainer.extend(extensions.ProgressBar(update_interval=10), trigger=lambda _: True)
+        for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M'),
+                           (['h_std'], 'h')):
+            trainer.extend(PlotReport(
+                keys, 'iteration', trigger=log_rows(),
+                filename=os.path.join(os.path.abspath(plot_dir), f'curve_{name}.png')),
+                name=f'PlotReport_{name}')
+        for ext in pictures:
+            trainer.extend(ext, trigger=picture_trigger(config))
     # Registered on every run (patience 0: off) so every snapshot has its state.
     trainer.extend(HalveLROnStall(config.lr_patience), name='HalveLROnStall')
-    trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
-    trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')
+    if group.is_root:
+        trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
+        trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')
     return trainer
 
 
@@ -163,10 +175,12 @@ def run(trainer):
     training, or None when it ran to the end.
     """
     stop = trainer.stop_trigger
+    received = []  # by this process (in a data-parallel run, stop.signal is agreed)
 
     def request_stop(signum, frame):
-        if stop.signal is not None:
+        if received:
             raise KeyboardInterrupt
+        received.append(signum)
         stop.signal = signum
         print(f'\nstopping after this update ({signal.Signals(signum).name}); '
               f'a snapshot will be written', flush=True)
@@ -182,7 +196,8 @@ def run(trainer):
     if not stop.requested or (stop.failure is None and finished(trainer)):
         return None
     path = snapshot_path(trainer)
-    if not os.path.isfile(path):  # the epoch's own snapshot may be there already
+    # The epoch's own snapshot may be there already; only process 0 writes.
+    if stop.group.is_root and not os.path.isfile(path):
         trainer.get_extension('ModelDirWriter')(trainer)  # for plot.py meanwhile
         trainer.get_extension('snapshot')(trainer)
     if stop.failure:

@@ -3,7 +3,7 @@ import math
 import numpy
 import pytest
 
-from began.metrics.face_modes import CLEAN_THRESHOLD, mode_coverage, read_factors
+from began.metrics.face_modes import CLEAN_THRESHOLD, mode_coverage, read_factors, report
 from began.data.toyfaces import make_toyfaces, render_face
 
 SEEDS = {32: 11, 48: 12, 64: 13, 96: 14}
@@ -109,4 +109,16 @@ def test_coverage_of_noise():
     assert cov['modes_covered'] <= 3
     assert cov['clean_pct'] <= 2.0
     if cov['clean_pct'] == 0:
-        assert math.isnan(cov['kl'])
+        assert cov['kl'] is None
+
+
+def test_no_clean_face_leaves_face_kl_out_of_the_log_row():
+    # A flat grey batch (an untrained G's output): no face reads cleanly, so
+    # there is no generated mode distribution and KL is undefined, not NaN.
+    grey = numpy.zeros((20, 3, 32, 32), numpy.float32)
+    cov = mode_coverage(grey)
+    assert (cov['modes_covered'], cov['clean_pct'], cov['kl']) == (0, 0.0, None)
+    assert report(grey) == {'face_modes': 0, 'face_clean': 0.0}
+    rng = numpy.random.RandomState(0)
+    faces = numpy.stack([render_face(rng, 32, hair=1, eye=1)[0] for _ in range(10)])
+    assert report(faces)['face_kl'] == pytest.approx(math.log(48), abs=1e-3)

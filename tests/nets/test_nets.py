@@ -76,3 +76,35 @@ def test_initial_weights_follow_the_seed():
     pa, pb, pc = (dict(m.namedparams()) for m in (a, b, c))
     assert all(numpy.array_equal(pa[n].array, pb[n].array) for n in pa)
     assert not all(numpy.array_equal(pa[n].array, pc[n].array) for n in pa)
+
+
+def test_invert_keeps_z_in_the_prior_with_the_devices_array_module():
+    # On a GPU z lives on the device while the Link holding it was made on
+    # the CPU: its clip must come from the generator's device, not the Link.
+    from began.nets.invert import invert
+
+    class CountingXp:
+        clips = 0
+
+        def __getattr__(self, name):
+            return getattr(numpy, name)
+
+        def clip(self, *args, **kwargs):
+            CountingXp.clips += 1
+            return numpy.clip(*args, **kwargs)
+
+    class Device:  # the generator's CPU device, with the counting module
+        def __init__(self, device):
+            self.device, self.xp = device, CountingXp()
+
+        def __getattr__(self, name):
+            return getattr(self.device, name)
+
+    config = Config(experiment='animeface', arch='blog', dataset='toyfaces', image_size=16,
+                    n_z=4, n_h=8).validate()
+    gen, _ = build_models(config)
+    gen._device = Device(gen.device)
+    x = numpy.random.RandomState(0).uniform(-1, 1, (2, 3, 16, 16)).astype(numpy.float32)
+    z, error = invert(gen, x, steps=3, lr=5.0)   # steps this long leave [-1, 1] unclipped
+    assert CountingXp.clips == 3
+    assert z.shape == (2, 4) and numpy.abs(z).max() <= 1 and numpy.isfinite(error).all()

@@ -1,12 +1,13 @@
 """The anime-face scripts end to end on tiny toy faces, each in its own process."""
 import json
 import os
+import re
 
 import numpy
 import pytest
 from PIL import Image
 
-from conftest import run_script
+from conftest import run_forked, run_script
 
 TINY = ['--dataset', 'toyfaces', '--num-images', 64, '--size', 16, '--n-h', 16,
         '--batch-size', 8, '--score-samples', 100, '--no-progress']
@@ -18,6 +19,7 @@ def trained(tmp_path_factory):
     result = run_script('train_animeface/train.py', *TINY, '--epochs', 2, '--plot-interval', 1,
                         '--model-dir', out / 'model', '--plot-dir', out / 'plot')
     assert result.returncode == 0, result.stderr
+    (out / 'stdout').write_text(result.stdout)
     return out
 
 
@@ -36,6 +38,11 @@ def test_training_writes_grids_log_and_model(trained):
     assert scored and 0 <= scored[-1]['face_modes'] <= 48
     assert [e['epoch'] for e in log if 'speckle' in e] == [1, 2]   # every picture epoch
     assert all(e['speckle'] > 0 for e in log if 'speckle' in e)
+    # Two epochs of 16x16 give no clean face: face_kl is left out, never NaN.
+    assert all(e['face_clean'] == 0 and 'face_kl' not in e for e in scored)
+    assert 'nan' not in (trained / 'model' / 'log').read_text().lower()
+    assert 'face_kl' in (trained / 'stdout').read_text()   # PrintReport's column...
+    assert 'nan' not in (trained / 'stdout').read_text().lower()   # ...left blank
 
 
 def test_fixed_z_makes_grids_comparable(trained):
@@ -63,6 +70,17 @@ def test_plot_and_analogy(trained, tmp_path):
     assert result.returncode == 0, result.stderr
     assert {'analogy_z.png', 'analogy_h.png', 'analogy_images.png'} <= set(os.listdir(out))
     assert result.stdout.count('inverted') == 2
+
+    # The run's page: every PNG of it, and its scores (face_kl absent, not NaN).
+    result = run_forked('began/pictures/html_index.py', trained, '--section', 'run', 'plot',
+                        'model/log', '--section', 'plot.py and analogy.py', 'out')
+    assert result.returncode == 0, result.stderr
+    page = (trained / 'index.html').read_text()
+    pngs = {f'{d}/{n}' for d in ('plot', 'out') for n in os.listdir(trained / d)
+            if n.endswith('.png')}
+    assert set(re.findall(r'<img src="([^"]+)"', page)) == pngs
+    assert f'({len(pngs)} pictures)' in result.stdout
+    assert '<dt>face_kl</dt>' in page and 'nan' not in page.lower()
 
 
 def test_analogy_of_a_mixture_model_is_refused(tmp_path):

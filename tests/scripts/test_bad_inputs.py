@@ -117,7 +117,7 @@ def test_unwritable_model_plot_and_output_folders(tmp_path, trained):
     result = run_forked(MIXTURE, *TINY, '--model-dir', blocker / 'sub',
                         '--plot-dir', tmp_path / 'p')
     assert_one_line_error(result, f'cannot write to the model directory {blocker / "sub"} '
-                                  f'(Not a directory)')
+                                  f'({blocker} is a file, not a folder)')
     result = run_forked(MIXTURE, *TINY, '--model-dir', tmp_path / 'm',
                         '--plot-dir', blocker / 'sub')
     assert_one_line_error(result, f'cannot write to the plot directory {blocker / "sub"}')

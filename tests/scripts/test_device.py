@@ -1,19 +1,22 @@
 """--gpu N: which device, or a one-line reason why not (CPU-only tests).
 
-CuPy's absence, a CuPy without CUDA and a machine with too few GPUs are
+CuPy's absence, a CuPy without CUDA, a machine with too few GPUs and a CUDA
+install that fails at the probe's kernel, random draw or matrix product are
 simulated with stand-ins for the ``cupy`` module.
 """
 import os
 import sys
 import types
+import warnings
 
 import chainer
 import numpy
 import pytest
 
+from began import device as device_module
 from began.device import _reason, get_device
 from began.errors import DeviceError
-from conftest import run_script
+from conftest import assert_one_line_error, run_forked, run_script
 
 
 def fake_cupy(count=None, error=None):
@@ -26,6 +29,117 @@ def fake_cupy(count=None, error=None):
     module.cuda = types.SimpleNamespace(
         runtime=types.SimpleNamespace(getDeviceCount=get_device_count))
     return module
+
+
+class ProbeCupy(types.ModuleType):
+    """A ``cupy`` with one device that runs the probe on NumPy, or fails at
+    ``fail``: 'device' (creating the context), 'kernel' (NVRTC), 'launch'
+    (the kernel's launch, seen at synchronize), 'curand' or 'cublas'."""
+
+    def __init__(self, fail=None):
+        super().__init__('cupy')
+        self.fail, self.calls = fail, []
+        self.float32 = numpy.float32
+        probe = self
+
+        class Device:
+            def __init__(self, gpu):
+                probe.step('device', RuntimeError('cudaErrorInsufficientDriver: CUDA driver '
+                                                  'version is insufficient for CUDA runtime'))
+                self.id = gpu
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def synchronize(self):
+                if probe.calls == ['device', 'kernel']:
+                    probe.step('launch', RuntimeError(
+                        'cudaErrorNoKernelImageForDevice: no kernel image is available for '
+                        'execution on the device'))
+
+        class RandomState:
+            def __init__(self, seed, method):
+                probe.step('curand', ImportError('libcurand.so.10: cannot open shared '
+                                                 'object file: No such file or directory'))
+                self.rs = numpy.random.RandomState(seed)
+
+            def normal(self, size, dtype):
+                return self.rs.normal(size=size).astype(dtype)
+
+        self.cuda = types.SimpleNamespace(
+            Device=Device, runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
+            curand=types.SimpleNamespace(CURAND_RNG_PSEUDO_PHILOX4_32_10=5))
+        self.random = types.SimpleNamespace(RandomState=RandomState)
+
+    def step(self, name, error):
+        self.calls.append(name)
+        if self.fail == name:
+            raise error
+
+    def arange(self, n, dtype):
+        self.step('kernel', RuntimeError('CompileException: nvrtc: error: failed to load '
+                                         'builtins for compute_90'))
+        return numpy.arange(n, dtype=dtype)
+
+    def matmul(self, a, b):
+        self.step('cublas', RuntimeError('CUBLAS_STATUS_NOT_INITIALIZED'))
+        return a @ b
+
+
+PROBE_FAILURES = [
+    ('device', 'compile and run a kernel', 'CUDA driver version is insufficient'),
+    ('kernel', 'compile and run a kernel', 'failed to load builtins'),
+    ('launch', 'compile and run a kernel', 'no kernel image is available'),
+    ('curand', 'draw random numbers', 'libcurand.so.10: cannot open'),
+    ('cublas', 'multiply matrices', 'CUBLAS_STATUS_NOT_INITIALIZED'),
+]
+
+
+@pytest.mark.parametrize('fail,tried,reason', PROBE_FAILURES)
+def test_probe_names_what_is_missing(monkeypatch, fail, tried, reason):
+    monkeypatch.setitem(sys.modules, 'cupy', ProbeCupy(fail))
+    message = one_line_error(0)
+    needs = dict(device_module.PROBE_STAGES)[tried]
+    assert f'--gpu 0: CuPy cannot {tried} on GPU 0' in message
+    assert reason in message and f'this needs {needs}' in message
+    assert message.endswith('or use --gpu -1')
+
+
+def test_probe_passes_on_a_working_device():
+    cupy = ProbeCupy()
+    device_module.probe(cupy, 0)
+    assert cupy.calls == ['device', 'kernel', 'launch', 'curand', 'cublas']
+
+
+def test_probe_failure_stops_train_py_before_anything_is_written(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, 'cupy', ProbeCupy('curand'))  # the forked child sees it
+    result = run_forked('train_animeface/train.py', '--gpu', 0, '--dataset', 'toyfaces',
+                        '--size', 16, '--model-dir', tmp_path / 'model',
+                        '--plot-dir', tmp_path / 'plot')
+    assert_one_line_error(result, 'CuPy cannot draw random numbers on GPU 0', 'cuRAND')
+    assert os.listdir(tmp_path) == []
+
+
+def test_chainers_cudnn_advice_is_silenced(monkeypatch):
+    # Chainer would tell a CuPy 14 user (no cuDNN at all) to "reinstall CuPy".
+    cuda = chainer.backends.cuda
+    monkeypatch.setattr(cuda, 'available', True)
+    monkeypatch.setattr(cuda, 'cudnn_enabled', False)
+    monkeypatch.setattr(cuda, '_cudnn_disabled_by_user', False, raising=False)
+    monkeypatch.delattr(cuda.check_cuda_available, '_already_warned', raising=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        cuda.check_cuda_available()
+    assert any('reinstall CuPy' in str(w.message) for w in caught)  # what it says unasked
+    monkeypatch.delattr(cuda.check_cuda_available, '_already_warned')
+    device_module.quiet_cudnn_advice()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        cuda.check_cuda_available()
+    assert not caught
 
 
 def cupy_style_import_error():
@@ -94,13 +208,21 @@ def test_device_number_beyond_the_count(monkeypatch, gpu, count, valid):
 
 
 def test_cupy_that_chainer_cannot_use(monkeypatch):
-    # CuPy imports and sees a device, but Chainer's own import of it failed.
-    monkeypatch.setitem(sys.modules, 'cupy', fake_cupy(count=1))
+    # CuPy imports and works, but Chainer's own import of it failed.
+    monkeypatch.setitem(sys.modules, 'cupy', ProbeCupy())
     monkeypatch.setattr(chainer.backends.cuda, 'available', False)
     monkeypatch.setattr(chainer.backends.cuda, '_resolution_error', cupy_style_import_error(),
                         raising=False)
     message = one_line_error(0)
     assert 'Chainer cannot use CuPy' in message and 'libcudart.so.13' in message
+
+
+def test_chainer_without_a_resolution_error(monkeypatch):
+    # Chainer defines _resolution_error only when an import failed.
+    monkeypatch.setitem(sys.modules, 'cupy', ProbeCupy())
+    monkeypatch.setattr(chainer.backends.cuda, 'available', False)
+    monkeypatch.delattr(chainer.backends.cuda, '_resolution_error', raising=False)
+    assert 'Chainer cannot use CuPy here (unknown reason)' in one_line_error(0)
 
 
 def test_reason_is_one_meaningful_line():

@@ -71,6 +71,22 @@ def test_nan_stops_training_and_the_last_good_snapshot_is_kept(tmp_path):
     assert all(all_finite(model / name) for name in os.listdir(model) if name.endswith('.npz'))
 
 
+def test_all_finite_reads_back_once_and_names_the_group(monkeypatch):
+    def group(*values):
+        return [chainer.Parameter(numpy.full((2, 3), v, numpy.float32)) for v in values]
+    sends = []
+    send = chainer.backend.CpuDevice.send
+    monkeypatch.setattr(chainer.backend.CpuDevice, 'send',
+                        lambda self, arrays: sends.append(1) or send(self, arrays))
+    assert guards.all_finite([group(0.5, -2), group(1)]) == [True, True]
+    assert len(sends) == 1                                   # one transfer for all
+    with numpy.errstate(over='ignore', invalid='ignore'):  # as in training
+        assert guards.all_finite([group(1, 2), group(1, numpy.nan)]) == [True, False]
+        assert guards.all_finite([group(numpy.inf, -numpy.inf), group(1)]) == [False, True]
+        # Finite values whose float32 sum overflows: no false alarm.
+        assert guards.all_finite([group(3e38, 3e38), group(-3e38)]) == [True, True]
+
+
 def test_diverging_through_the_cli_is_one_line_and_keeps_the_snapshot(tmp_path):
     model, plot = tmp_path / 'model', tmp_path / 'plot'
     result = run_forked(MIXTURE, *TINY, '--epochs', 1, '--model-dir', model, '--plot-dir', plot)

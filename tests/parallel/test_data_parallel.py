@@ -1,0 +1,209 @@
+"""Data-parallel training under `mpiexec -n 2` (CPU, the naive communicator):
+two processes with half the batch each do one process's maths, hold the same
+state, write nothing but from process 0, resume with any number of
+processes, and stop together with one message. Every mpiexec runs under a
+timeout that kills its whole process group, so a hung process cannot hang CI."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy
+import pytest
+
+from conftest import ROOT, run_forked
+
+MPIEXEC = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(MPIEXEC), reason='no mpiexec next to this Python (run/_setup_venv '
+                                        'installs it: pip install mpi4py mpich)')
+
+RANK_RUN = os.path.join(ROOT, 'tests', 'parallel', 'rank_run.py')
+MIXTURE = 'train_gaussian_mixture/train.py'
+FACES = 'train_animeface/train.py'
+# 20 faces in batches of 8 (4 a process): epoch 1 ends inside the third
+# batch, so a resumed run starts mid-permutation. Batch norm everywhere.
+TINY_FACES = ['--dataset', 'toyfaces', '--num-images', 20, '--size', 16, '--n-h', 16,
+              '--batch-size', 8, '--score-samples', 50, '--no-progress', '--k-init', 0.1]
+ONE_UPDATE = {
+    'faces': (FACES, ['--dataset', 'toyfaces', '--num-images', 16, '--size', 16,
+                      '--n-h', 16, '--score-samples', 50]),
+    'mixture': (MIXTURE, ['--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 1]),
+}
+# Biases feeding a batch norm: their true gradient is 0, so what they get is
+# rounding noise, different in one process and in two (Adam's m and v too).
+NOISE_ONLY = ('dis/convs/0/b', 'dis/convs/1/b', 'dis/convs/2/b', 'dis/convs/3/b',
+              'dis/to_h/b')
+
+
+def mpiexec(args, dump, fault='none', processes=2, timeout=90, cwd=None):
+    """`mpiexec -n 2 python rank_run.py DUMP FAULT SCRIPT ARGS`; args may
+    instead be a list of (wdir, args) for one process each (MPMD)."""
+    os.makedirs(dump, exist_ok=True)
+    command = [MPIEXEC]
+    parts = args if isinstance(args[0], tuple) else [(None, args)]
+    for i, (wdir, part) in enumerate(parts):
+        command += [':'] if i else []
+        command += ['-n', '1' if len(parts) > 1 else str(processes)]
+        command += ['-wdir', str(wdir)] if wdir else []
+        command += [sys.executable, RANK_RUN, str(dump), fault, *map(str, part)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=cwd, start_new_session=True,
+                               env=dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT))
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f'mpiexec timed out after {timeout} s: {command}')
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def state(path):
+    with numpy.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def assert_one_process_maths(solo, group):
+    """Two processes' state against one process's: to float32 rounding."""
+    assert sorted(solo) == sorted(group)
+    for key, a in solo.items():
+        b = group[key]
+        if a.dtype.kind != 'f':
+            numpy.testing.assert_array_equal(a, b, err_msg=key)  # iteration, t, data order
+        elif key.startswith('model:'):  # weights, BN statistics: a tenth of an Adam step
+            numpy.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=key)
+        elif not any(name in key for name in NOISE_ONLY):  # Adam's m and v
+            numpy.testing.assert_allclose(a, b, rtol=0, atol=1e-3 * abs(a).max(), err_msg=key)
+    assert abs(float(solo['k']) - float(group['k'])) < 1e-7
+    assert float(solo['k']) != 0.1  # k_t did move
+
+
+@pytest.mark.parametrize('case', sorted(ONE_UPDATE))
+def test_one_update_on_2x8_equals_one_on_1x16(tmp_path, case):
+    script, options = ONE_UPDATE[case]
+    options = [script, *options, '--batch-size', 16, '--epochs', 1, '--k-init', 0.1,
+               '--no-early-check', '--no-progress']
+    (tmp_path / 'solo').mkdir()
+    solo = run_forked(RANK_RUN, tmp_path / 'solo', 'none', *options,
+                      '--model-dir', tmp_path / 'solo' / 'model',
+                      '--plot-dir', tmp_path / 'solo' / 'plot')
+    assert solo.returncode == 0, solo.stderr
+    two = mpiexec([*options, '--model-dir', tmp_path / 'two' / 'model',
+                   '--plot-dir', tmp_path / 'two' / 'plot'], tmp_path / 'two')
+    assert two.returncode == 0, two.stderr
+    one = state(tmp_path / 'solo' / 'rank_0.npz')
+    assert one['iteration'] == 1 and one['optimizer:dis/t'] == 1
+    assert_one_process_maths(one, state(tmp_path / 'two' / 'rank_0.npz'))
+    if case == 'faces':
+        assert 'model:dis/conv_bns/0/avg_var' in one  # synchronised BN, Chainer's names
+
+
+@pytest.fixture(scope='module')
+def faces_runs(tmp_path_factory):
+    """A straight 2-epoch run of 2 processes in their own working folders
+    (relative --model-dir and --plot-dir), and a 1-epoch one to resume."""
+    tmp = tmp_path_factory.mktemp('parallel')
+    root_dir, other_dir = tmp / 'process0', tmp / 'process1'
+    root_dir.mkdir()
+    other_dir.mkdir()
+    options = [FACES, *TINY_FACES, '--epochs', 2, '--model-dir', 'model', '--plot-dir', 'plot']
+    straight = mpiexec([(root_dir, options), (other_dir, options)], tmp / 'straight_dump')
+    assert straight.returncode == 0, straight.stderr
+    split = tmp / 'split'
+    first = mpiexec([FACES, *TINY_FACES, '--epochs', 1, '--model-dir', split / 'model',
+                     '--plot-dir', split / 'plot'], tmp / 'split_dump')
+    assert first.returncode == 0, first.stderr
+    return dict(tmp=tmp, straight=root_dir, other=other_dir, stdout=straight.stdout,
+                dump=tmp / 'straight_dump', split=split)
+
+
+def test_every_process_holds_the_same_state(faces_runs):
+    root, other = (state(faces_runs['dump'] / f'rank_{r}.npz') for r in (0, 1))
+    assert sorted(root) == sorted(other)
+    for key in root:  # weights, BN statistics, Adam state, k_t, data order: bit for bit
+        numpy.testing.assert_array_equal(root[key], other[key], err_msg=key)
+    assert root['iteration'] == 5 and 0 < float(root['k']) < 1
+
+
+def test_only_process_0_writes_and_prints(faces_runs):
+    assert os.listdir(faces_runs['other']) == []
+    assert {'model.json', 'generator.npz', 'snapshot_iter_5.npz', 'log'} <= set(
+        os.listdir(faces_runs['straight'] / 'model'))
+    assert 'samples_epoch_1.png' in os.listdir(faces_runs['straight'] / 'plot')
+    assert faces_runs['stdout'].count('done: model in') == 1
+
+
+@pytest.mark.parametrize('processes', [2, 1])
+def test_a_2_process_run_resumes_with_2_or_1_processes(faces_runs, tmp_path, processes):
+    out = tmp_path / 'split'
+    shutil.copytree(faces_runs['split'], out)
+    options = [FACES, '--resume', '--epochs', 2, '--no-progress',
+               '--model-dir', out / 'model', '--plot-dir', out / 'plot']
+    if processes == 2:
+        result = mpiexec(options, tmp_path / 'dump')
+    else:
+        (tmp_path / 'dump').mkdir()
+        result = run_forked(RANK_RUN, tmp_path / 'dump', 'none', *options)
+    assert result.returncode == 0, result.stderr
+    assert 'resumed from' in result.stdout and 'at iteration 3,' in result.stdout
+    resumed = state(out / 'model' / 'snapshot_iter_5.npz')
+    straight = state(faces_runs['straight'] / 'model' / 'snapshot_iter_5.npz')
+    if processes == 2:  # exactly the run that was never stopped
+        for key in straight:
+            if key not in ('_snapshot_elapsed_time', 'extensions/LogReport/_log'):
+                numpy.testing.assert_array_equal(straight[key], resumed[key], err_msg=key)
+    else:  # one process's rounding from iteration 3 on; the same data order and steps
+        updater = {k[len('updater/'):]: v for k, v in resumed.items() if k.startswith('updater/')
+                   and k != 'updater/config'}
+        assert_one_process_maths({k[len('updater/'):]: v for k, v in straight.items()
+                                  if k.startswith('updater/') and k != 'updater/config'},
+                                 updater)
+
+
+def test_an_error_in_one_process_during_training_ends_all_with_one_message(tmp_path):
+    start = time.time()
+    result = mpiexec([MIXTURE, '--n-z', 8, '--n-h', 8, '--hidden', 8, '--no-progress',
+                      '--updates-per-epoch', 10 ** 6, '--model-dir', tmp_path / 'model',
+                      '--plot-dir', tmp_path / 'plot'], tmp_path / 'dump', fault='3')
+    assert time.time() - start < 30
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith('error:')]
+    assert len(errors) == 1 and 'process 1 of 2' in errors[0], result.stderr
+    assert 'injected failure at iteration 3' in errors[0]
+    assert result.stderr.count('Traceback') == 1  # the failing process's, for a bug
+
+
+def test_an_error_in_one_process_during_setup_ends_all_with_one_line(tmp_path):
+    result = mpiexec([MIXTURE, '--model-dir', tmp_path / 'model',
+                      '--plot-dir', tmp_path / 'plot'], tmp_path / 'dump', fault='setup')
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        'error: process 1 of 2: injected set-up failure'], result.stderr
+
+
+def test_ctrl_c_stops_every_process_after_the_same_update(tmp_path):
+    model = tmp_path / 'model'
+    command = [MPIEXEC, '-n', '2', sys.executable, os.path.join(ROOT, MIXTURE),
+               '--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 10 ** 6,
+               '--no-progress', '--model-dir', model, '--plot-dir', tmp_path / 'plot']
+    process = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env=dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT))
+    try:
+        end = time.time() + 60
+        while not (model / 'model.json').exists():
+            assert process.poll() is None and time.time() < end, process.communicate()
+            time.sleep(0.05)
+        time.sleep(1.0)  # inside the training loop
+        process.send_signal(signal.SIGINT)  # mpiexec passes it to every process
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 128 + signal.SIGINT, err
+    assert 'Traceback' not in err and out.count('snapshot written at iteration') == 1
+    iteration = int(out.split('snapshot written at iteration ')[1].split(':')[0])
+    assert (model / f'snapshot_iter_{iteration}.npz').exists()
