@@ -90,7 +90,9 @@ def test_matches_chainer_float32(method, case):
 
 def test_winograd_is_used_where_it_pays():
     assert conv.use_winograd((256, 16, 12, 12), (512, 256, 3, 3), (1, 1), (1, 1))
-    assert not conv.use_winograd((512, 16, 6, 6), (1024, 512, 3, 3), (1, 1), (1, 1))
+    assert conv.use_winograd((512, 16, 6, 6), (1024, 512, 3, 3), (1, 1), (1, 1))
+    assert not conv.use_winograd((512, 16, 3, 3), (1024, 512, 3, 3), (1, 1), (1, 1))
+    assert not conv.use_winograd((64, 16, 24, 24), (128, 64, 3, 3), (1, 1), (1, 1))
     assert not conv.use_winograd((64, 16, 48, 48), (12, 64, 3, 3), (1, 1), (1, 1))
     assert not conv.use_winograd((256, 16, 12, 12), (512, 256, 4, 4), (2, 2), (1, 1))
 
