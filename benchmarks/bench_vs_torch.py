@@ -17,7 +17,14 @@ reaches, and each worker's peak memory (resident, libraries included).
 Cases: the post's 96x96 nets with k_t > 0 and with k_t = 0 (no weight
 gradient from D's fake branch needed), the demo's 48x48, and the mixture
 experiment's updates per second. BEGAN_FAST_CPU=0 in the environment runs
-this project's side on Chainer's own kernels.
+this project's side on Chainer's own kernels; --threads 1 compares one
+thread a side (steadier on a busy machine); --openblas-coretype SkylakeX
+gives NumPy's OpenBLAS its AVX-512 kernels; --project DIR runs this
+project's side from another checkout, e.g. an older commit's for a
+'before' table:
+
+    mkdir /tmp/base && git archive COMMIT | tar -x -C /tmp/base
+    python benchmarks/bench_vs_torch.py --project /tmp/base --out before.md
 """
 import argparse
 import datetime
