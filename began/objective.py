@@ -6,9 +6,16 @@ L_G  = L(G(z))                               (G's parameters only)
 k_t+1 = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)
 M_global = L(x) + |gamma L(x) - L(G(z))|     (lower is better)
 
-Optional (off by default): L_D += w mean(h^2), h = D's code of real data.
+Optional terms, each off by default (the post has none of them):
+  L_D += w mean(h^2)                h = D's code of real data
+  L_D += w mean |enc(G(z)) - P z|   BEGAN-CS's latent constraint (P fixed)
+  L_G += w PT(enc(G(z)))            EBGAN's pull-away term
+  k_t's control on the ratio gamma - L(G(z)) / L(x) instead of the difference
 """
 import chainer.functions as F
+import numpy
+
+from began.rng import derive_seed
 
 
 def reconstruction_loss(v, reconstruction):
@@ -26,13 +33,54 @@ def latent_penalty(h, weight):
     return weight * F.mean(F.square(h))
 
 
+def pull_away(h, weight):
+    """w PT(h): EBGAN's pull-away term, the mean squared cosine similarity
+    of the distinct pairs of codes in a batch. Near 1 when the codes of the
+    fakes point one way (a collapsed G), near 0 when they are orthogonal."""
+    n = h.shape[0]
+    if n < 2:
+        return weight * F.sum(h) * 0
+    s = F.normalize(F.reshape(h, (n, -1)))
+    similarity = F.matmul(s, s, transb=True)
+    off_diagonal = F.sum(F.square(similarity)) - F.sum(F.square(F.sum(s * s, axis=1)))
+    return weight * off_diagonal / (n * (n - 1))
+
+
+def latent_projection(n_z, n_h, seed):
+    """P, (n_z, n_h): the identity when the sizes agree, otherwise n_h
+    orthonormal columns (n_z > n_h) or rows (n_z < n_h) of a random
+    orthogonal matrix drawn from the seed: a fixed map of z into h's space
+    that keeps distinct z apart."""
+    if n_z == n_h:
+        return numpy.eye(n_z, dtype=numpy.float32)
+    rs = numpy.random.RandomState(derive_seed(seed, 'projection', n_z, n_h))
+    q, _ = numpy.linalg.qr(rs.normal(size=(max(n_z, n_h),) * 2))
+    return q[:n_z, :n_h].astype(numpy.float32)
+
+
+def latent_recovery(h_fake, z, projection, weight):
+    """w mean |h - P z|: BEGAN-CS's constraint, D's code of G(z) must give
+    z back. D can only meet it if distinct z give distinct G(z)."""
+    return weight * F.mean_absolute_error(h_fake, z @ projection)
+
+
 def generator_loss(loss_fake):
     return loss_fake
 
 
-def update_k(k, loss_real, loss_fake, gamma, lambda_k):
+def balance(loss_real, loss_fake, gamma, how='difference'):
+    """How far the losses are from gamma = L(G(z)) / L(x): the post's
+    gamma L(x) - L(G(z)), or the same balance as a ratio, gamma -
+    L(G(z)) / L(x), whose size does not depend on the losses' scale."""
+    real, fake = float(loss_real), float(loss_fake)
+    if how == 'ratio':
+        return gamma - fake / max(real, 1e-12)
+    return gamma * real - fake
+
+
+def update_k(k, loss_real, loss_fake, gamma, lambda_k, how='difference'):
     """One step of the proportional control of k_t, clipped to [0, 1]."""
-    k = k + lambda_k * (gamma * float(loss_real) - float(loss_fake))
+    k = k + lambda_k * balance(loss_real, loss_fake, gamma, how)
     return min(max(k, 0.0), 1.0)
 
 

@@ -9,7 +9,7 @@ import zlib
 
 import numpy
 
-STREAMS = ('init', 'step', 'mixture', 'order', 'plot')
+STREAMS = ('init', 'step', 'mixture', 'order', 'plot', 'projection')
 
 
 def derive_seed(seed, stream, *keys):

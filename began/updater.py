@@ -68,14 +68,21 @@ class BeganUpdater(training.StandardUpdater):
         xp = chainer.backend.get_array_module(x)
         rs = random_state(xp, config.seed, 'step', self.iteration)
 
-        fake = gen(sample_z(rs, len(x), config.n_z))
+        z = sample_z(rs, len(x), config.n_z)
+        fake = gen(z)
         h_real = dis.encode(self._with_noise(x, rs))
         loss_real = objective.reconstruction_loss(x, dis.decode(h_real))
-        loss_fake = objective.reconstruction_loss(fake, dis(self._with_noise(fake, rs)))
+        h_fake = dis.encode(self._with_noise(fake, rs))
+        loss_fake = objective.reconstruction_loss(fake, dis.decode(h_fake))
         loss_d = objective.discriminator_loss(loss_real, loss_fake, self.k)
         if config.h_penalty > 0:
             loss_d += objective.latent_penalty(h_real, config.h_penalty)
+        if config.latent_recovery > 0:
+            loss_d += objective.latent_recovery(h_fake, z, self._projection(xp),
+                                                config.latent_recovery)
         loss_g = objective.generator_loss(loss_fake)
+        if config.pull_away > 0:
+            loss_g += objective.pull_away(h_fake, config.pull_away)
 
         dis_params = [p for _, p in sorted(dis.namedparams())]
         gen_params = [p for _, p in sorted(gen.namedparams())]
@@ -94,8 +101,16 @@ class BeganUpdater(training.StandardUpdater):
             'M': objective.convergence_measure(real, fake_value, config.gamma),
             'h_std': float(h_real.array.std()),  # the post saw it reach ~80
         })
-        self.k = objective.update_k(self.k, real, fake_value,
-                                    config.gamma, config.lambda_k)
+        self.k = objective.update_k(self.k, real, fake_value, config.gamma,
+                                    config.lambda_k, config.k_balance)
+
+    def _projection(self, xp):
+        """BEGAN-CS's fixed P (z -> h's space), made once on D's device."""
+        if getattr(self, '_p', None) is None:
+            config = self.config
+            self._p = xp.asarray(objective.latent_projection(config.n_z, config.n_h,
+                                                             config.seed))
+        return self._p
 
     def serialize(self, serializer):
         if not isinstance(serializer, chainer.serializer.Deserializer):

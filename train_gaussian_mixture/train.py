@@ -1,4 +1,4 @@
-"""Experiment 1 of the post: BEGAN on a ring of 8 Gaussians.
+"""Experiment 1 of the post: BEGAN on a ring of 8 Gaussians (or a grid of them).
 
     python train.py                 # CPU; the spec's defaults
     python train.py --epochs 10     # a short run
@@ -24,7 +24,8 @@ PRESET = dict(
 
 def make_data(config):
     iterator = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed,
-                               config.num_mixture, config.mixture_radius, config.mixture_std)
+                               config.num_mixture, config.mixture_radius, config.mixture_std,
+                               config.mixture_shape)
     return iterator, None
 
 

@@ -21,9 +21,9 @@ from began.updater import BeganUpdater
 LOSS_KEYS = ['loss_real', 'loss_fake', 'loss_d', 'loss_g']
 
 
-def make_optimizer(config, link):
-    """Adam with gradient-norm clipping, as in the post."""
-    optimizer = chainer.optimizers.Adam(alpha=config.lr, beta1=config.beta1)
+def make_optimizer(config, link, lr=None):
+    """Adam with gradient-norm clipping, as in the post (``lr``: config.lr)."""
+    optimizer = chainer.optimizers.Adam(alpha=lr or config.lr, beta1=config.beta1)
     optimizer.setup(link)
     optimizer.add_hook(chainer.optimizer_hooks.GradientClipping(config.grad_clip))
     return optimizer
@@ -110,7 +110,8 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     os.makedirs(plot_dir, exist_ok=True)
     remove_stale_temp_files(model_dir, plot_dir)
     updater = BeganUpdater(iterator, make_optimizer(config, generator),
-                           make_optimizer(config, discriminator), config, device=device)
+                           make_optimizer(config, discriminator, config.lr_d or config.lr),
+                           config, device=device)
     trainer = training.Trainer(updater, (config.epochs, 'epoch'), out=model_dir)
     trainer.stop_trigger = StopTrigger(trainer.stop_trigger)
 
@@ -140,7 +141,8 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     for ext in pictures:
         trainer.extend(ext, trigger=picture_trigger(config))
     # Registered on every run (patience 0: off) so every snapshot has its state.
-    trainer.extend(HalveLROnStall(config.lr_patience), name='HalveLROnStall')
+    trainer.extend(HalveLROnStall(config.lr_patience, d_ratio=(config.lr_d or config.lr)
+                                  / config.lr), name='HalveLROnStall')
     trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
     trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')
     return trainer

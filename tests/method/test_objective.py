@@ -1,3 +1,4 @@
+import chainer
 import numpy
 import pytest
 
@@ -37,3 +38,60 @@ def test_convergence_measure():
     # 0.4 + |0.5 * 0.4 - 0.3| = 0.5
     assert objective.convergence_measure(0.4, 0.3, 0.5) == pytest.approx(0.5)
     assert objective.convergence_measure(0.4, 0.2, 0.5) == pytest.approx(0.4)
+
+
+def test_pull_away_by_hand():
+    # unit codes (1,0), (1,1)/sqrt2, (0,1): squared cosines 1/2, 0, 1/2 over
+    # the 3 pairs, each counted twice of n(n-1) = 6 ordered pairs: 1/3
+    h = numpy.array([[1.0, 0.0], [2.0, 2.0], [0.0, 3.0]], numpy.float32)
+    assert float(objective.pull_away(h, 0.3).array) == pytest.approx(0.1, rel=1e-4)
+    same = numpy.tile(numpy.array([[0.5, -2.0, 1.0]], numpy.float32), (4, 1))
+    assert float(objective.pull_away(same, 1.0).array) == pytest.approx(1.0, rel=1e-4)
+    assert float(objective.pull_away(numpy.eye(4, dtype=numpy.float32), 1.0).array) \
+        == pytest.approx(0.0, abs=1e-7)
+
+
+def test_pull_away_gradient_spreads_codes():
+    h = chainer.Variable(numpy.array([[1.0, 0.1], [1.0, -0.1]], numpy.float32))
+    objective.pull_away(h, 1.0).backward()
+    # descending it turns the two codes apart: their second components part
+    assert -h.grad[0, 1] > 0 > -h.grad[1, 1]
+
+
+def test_latent_projection():
+    eye = objective.latent_projection(4, 4, 0)
+    numpy.testing.assert_array_equal(eye, numpy.eye(4))
+    down = objective.latent_projection(6, 3, 0)           # n_z > n_h: orthonormal columns
+    numpy.testing.assert_allclose(down.T @ down, numpy.eye(3), atol=1e-5)
+    up = objective.latent_projection(3, 6, 0)             # n_z < n_h: orthonormal rows
+    numpy.testing.assert_allclose(up @ up.T, numpy.eye(3), atol=1e-5)
+    numpy.testing.assert_array_equal(objective.latent_projection(6, 3, 0), down)
+    assert not numpy.allclose(objective.latent_projection(6, 3, 1), down)
+
+
+def test_latent_recovery_by_hand():
+    h = numpy.array([[1.0, 2.0], [0.0, 0.0]], numpy.float32)
+    z = numpy.array([[0.5, -1.0], [0.25, 0.25]], numpy.float32)
+    # |0.5| + |3| + |0.25| + |0.25| = 4 over 4, times 0.1
+    value = objective.latent_recovery(h, z, numpy.eye(2, dtype=numpy.float32), 0.1)
+    assert float(value.array) == pytest.approx(0.1)
+    swap = numpy.array([[0.0, 1.0], [1.0, 0.0]], numpy.float32)   # P z swaps z's parts
+    value = objective.latent_recovery(h, z, swap, 1.0)
+    # |1 + 1| + |2 - 0.5| + 0.25 + 0.25 = 4 over 4
+    assert float(value.array) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize('real, fake, gamma, how, expected', [
+    (0.4, 0.1, 0.5, 'difference', 0.1),        # 0.5 * 0.4 - 0.1
+    (0.4, 0.1, 0.5, 'ratio', 0.25),            # 0.5 - 0.1 / 0.4
+    (0.04, 0.2, 0.5, 'difference', -0.18),
+    (0.04, 0.2, 0.5, 'ratio', -4.5),           # the same sign, 25 times the step
+])
+def test_balance(real, fake, gamma, how, expected):
+    assert objective.balance(real, fake, gamma, how) == pytest.approx(expected)
+
+
+def test_update_k_on_the_ratio():
+    # 0.2 + 0.01 * (0.5 - 0.1 / 0.4) = 0.2025
+    assert objective.update_k(0.2, 0.4, 0.1, 0.5, 0.01, 'ratio') == pytest.approx(0.2025)
+    assert objective.update_k(0.2, 0.04, 0.2, 0.5, 0.1, 'ratio') == 0.0   # clipped
