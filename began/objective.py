@@ -46,6 +46,17 @@ def pull_away(h, weight):
     return weight * off_diagonal / (n * (n - 1))
 
 
+def code_matching(h_fake, h_real, weight):
+    """w |mean h(G(z)) - mean h(x)|^2 over the code's units, averaged: feature
+    matching (Salimans et al. 2016) on D's code, a batch-level signal a
+    collapsed G cannot meet, since the mean code of the data is no single
+    point's code."""
+    n_fake, n_real = h_fake.shape[0], h_real.shape[0]
+    gap = F.mean(F.reshape(h_fake, (n_fake, -1)), axis=0) \
+        - F.mean(F.reshape(h_real, (n_real, -1)), axis=0).array
+    return weight * F.mean(F.square(gap))
+
+
 def latent_projection(n_z, n_h, seed):
     """P, (n_z, n_h): the identity when the sizes agree, otherwise n_h
     orthonormal columns (n_z > n_h) or rows (n_z < n_h) of a random

@@ -95,3 +95,15 @@ def test_update_k_on_the_ratio():
     # 0.2 + 0.01 * (0.5 - 0.1 / 0.4) = 0.2025
     assert objective.update_k(0.2, 0.4, 0.1, 0.5, 0.01, 'ratio') == pytest.approx(0.2025)
     assert objective.update_k(0.2, 0.04, 0.2, 0.5, 0.1, 'ratio') == 0.0   # clipped
+
+
+def test_code_matching_by_hand():
+    h_fake = numpy.array([[1.0, 2.0], [3.0, 4.0]], numpy.float32)       # mean (2, 3)
+    h_real = numpy.array([[0.0, 0.0], [2.0, 2.0], [1.0, 1.0]], numpy.float32)  # mean (1, 1)
+    # gap (1, 2): (1 + 4) / 2 = 2.5, times 0.2
+    assert float(objective.code_matching(h_fake, h_real, 0.2).array) == pytest.approx(0.5)
+    # the real codes are a target: no gradient flows into them
+    fake, real = chainer.Variable(h_fake), chainer.Variable(h_real)
+    objective.code_matching(fake, real, 1.0).backward()
+    assert real.grad is None
+    numpy.testing.assert_allclose(fake.grad, [[0.5, 1.0], [0.5, 1.0]])   # 2 gap / 2 / 2

@@ -45,8 +45,10 @@ def expected_grads(config, gen, dis, x, iteration, k):
         p = objective.latent_projection(config.n_z, config.n_h, config.seed)
         recovery = config.latent_recovery * chainer.functions.mean_absolute_error(h_fake, z @ p)
         pull_away = config.pull_away * objective.pull_away(h_fake, 1.0)
+        gap = chainer.functions.mean(h_fake, axis=0) - h.array.mean(axis=0)
+        matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
         return {'dis': loss_real - k * loss_fake + penalty + recovery,
-                'gen': loss_fake + pull_away, 'h': h}
+                'gen': loss_fake + pull_away + matching, 'h': h}
 
     grads = {}
     for name, link in (('dis', dis), ('gen', gen)):
@@ -59,15 +61,17 @@ def expected_grads(config, gen, dis, x, iteration, k):
 
 
 # Each optional term of the objective, and the network whose loss holds it.
-OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis'}
+OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis',
+                  'code_matching': 'gen'}
 
 
 @pytest.mark.parametrize('extra', [{}, dict(h_penalty=0.5), dict(pull_away=0.7),
-                                   dict(latent_recovery=0.3), dict(latent_recovery=0.3, n_z=5)])
+                                   dict(latent_recovery=0.3), dict(latent_recovery=0.3, n_z=5),
+                                   dict(code_matching=2.0)])
 def test_gradients_do_not_leak_across(tmp_path, extra):
     """Each loss's gradient goes to its own network only, with the optional
-    terms: the pull-away term (L_G) reaches G only, the latent constraint
-    (L_D) D only."""
+    terms: the pull-away term and code matching (L_G) reach G only, the
+    latent constraint (L_D) D only."""
     config = tiny_mixture_config(k_init=0.5, noise_std=0.1, **extra)
     trainer = make_trainer(tmp_path, config)
     updater = trainer.updater
