@@ -46,6 +46,7 @@ class Config:
     pull_away: float = 0.0         # weight of EBGAN's pull-away term in L_G (0: off)
     latent_recovery: float = 0.0   # weight of BEGAN-CS's |enc(G(z)) - P z| in L_D (0: off)
     code_matching: float = 0.0     # weight of |mean h(G(z)) - mean h(x)|^2 in L_G (0: off)
+    margin: float = 0.0            # L_D counts each fake's error up to margin L(x) (0: off)
     # Optimisation.
     batch_size: int = 16
     lr: float = 1e-4
@@ -93,7 +94,7 @@ class Config:
              f"mixture must be 'ring' or 'grid', got {self.mixture_shape!r}")
         need(self.mixture_shape != 'grid' or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
              f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')
-        for name in ('pull_away', 'latent_recovery', 'code_matching'):
+        for name in ('pull_away', 'latent_recovery', 'code_matching', 'margin'):
             need(getattr(self, name) >= 0,
                  f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         need(0 <= self.beta1 < 1, f'beta1 must be in [0, 1), got {self.beta1}')
@@ -202,6 +203,9 @@ HELP = {
                        "(P: a fixed projection when N_h != N_z), added to L_D (0: off)",
     'code_matching': "weight of feature matching on D's code, mean over units of "
                      "(mean h(G(z)) - mean h(x))^2 over the batches, added to L_G (0: off)",
+    'margin': "EBGAN's margin, tied to the real loss: L_D counts each fake's "
+              "reconstruction error only up to this times L(x), so D's push on fakes is "
+              "bounded (0: off, the post's unbounded -k L(G(z)))",
     'h_penalty': "weight of mean(h^2) of D's code of real data, added to L_D (0: off, "
                  "as in the post, whose h grew to std ~80; the log's h_std shows it)",
     'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',

@@ -10,6 +10,8 @@ Optional terms, each off by default (the post has none of them):
   L_D += w mean(h^2)                h = D's code of real data
   L_D += w mean |enc(G(z)) - P z|   BEGAN-CS's latent constraint (P fixed)
   L_G += w PT(enc(G(z)))            EBGAN's pull-away term
+  L_G += w |mean h(G(z)) - mean h(x)|^2   feature matching on D's code
+  L_D: each fake's error capped at m L(x) (EBGAN's margin, adaptive)
   k_t's control on the ratio gamma - L(G(z)) / L(x) instead of the difference
 """
 import chainer.functions as F
@@ -25,6 +27,15 @@ def reconstruction_loss(v, reconstruction):
 
 def discriminator_loss(loss_real, loss_fake, k):
     return loss_real - k * loss_fake
+
+
+def capped_fake_loss(fake, reconstruction, cap):
+    """L(G(z)) with each sample's error capped at ``cap`` (a number): D gains
+    nothing by pushing a fake further than that. -k of it in L_D is EBGAN's
+    hinge k mean(max(0, cap - error)) up to a constant: a bounded push."""
+    n = fake.shape[0]
+    errors = F.mean(F.reshape(F.absolute(fake - reconstruction), (n, -1)), axis=1)
+    return F.mean(F.minimum(errors, fake.xp.full(errors.shape, cap, errors.dtype)))
 
 
 def latent_penalty(h, weight):

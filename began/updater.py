@@ -73,8 +73,13 @@ class BeganUpdater(training.StandardUpdater):
         h_real = dis.encode(self._with_noise(x, rs))
         loss_real = objective.reconstruction_loss(x, dis.decode(h_real))
         h_fake = dis.encode(self._with_noise(fake, rs))
-        loss_fake = objective.reconstruction_loss(fake, dis.decode(h_fake))
-        loss_d = objective.discriminator_loss(loss_real, loss_fake, self.k)
+        rec_fake = dis.decode(h_fake)
+        loss_fake = objective.reconstruction_loss(fake, rec_fake)
+        pushed = loss_fake   # what D pushes up: with a margin, each fake up to m L(x)
+        if config.margin > 0:
+            pushed = objective.capped_fake_loss(fake, rec_fake,
+                                                config.margin * float(loss_real.array))
+        loss_d = objective.discriminator_loss(loss_real, pushed, self.k)
         if config.h_penalty > 0:
             loss_d += objective.latent_penalty(h_real, config.h_penalty)
         if config.latent_recovery > 0:

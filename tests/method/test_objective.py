@@ -107,3 +107,15 @@ def test_code_matching_by_hand():
     objective.code_matching(fake, real, 1.0).backward()
     assert real.grad is None
     numpy.testing.assert_allclose(fake.grad, [[0.5, 1.0], [0.5, 1.0]])   # 2 gap / 2 / 2
+
+
+def test_capped_fake_loss_by_hand():
+    fake = chainer.Variable(numpy.array([[0.0, 0.0], [1.0, 1.0]], numpy.float32))
+    rec = chainer.Variable(numpy.array([[0.5, -0.5], [0.0, 0.0]], numpy.float32))
+    # errors per sample 0.5 and 1.0; the second capped at 0.8: (0.5 + 0.8) / 2
+    loss = objective.capped_fake_loss(fake, rec, 0.8)
+    assert float(loss.array) == pytest.approx(0.65)
+    loss.backward()
+    # the capped sample gives no gradient; the other sign(rec - fake) / 4
+    numpy.testing.assert_allclose(rec.grad, [[0.25, -0.25], [0.0, 0.0]])
+    assert float(objective.capped_fake_loss(fake, rec, 5.0).array) == pytest.approx(0.75)

@@ -39,6 +39,13 @@ def expected_grads(config, gen, dis, x, iteration, k):
         noise_fake = rs.normal(0, config.noise_std, fake.shape).astype(numpy.float32)
         loss_real = objective.reconstruction_loss(x, dis(x + noise_real))
         loss_fake = objective.reconstruction_loss(fake, dis(fake + noise_fake))
+        pushed = loss_fake
+        if config.margin > 0:   # each fake's error counts up to margin L(x)
+            errors = abs(fake - dis(fake + noise_fake)).array.mean(axis=1)
+            cap = config.margin * float(loss_real.array)
+            kept = errors < cap
+            pushed = (chainer.functions.sum(abs(fake - dis(fake + noise_fake))[kept]) / 2
+                      + cap * (~kept).sum()) / len(errors)
         h = dis.encode(x + noise_real)
         penalty = config.h_penalty * chainer.functions.sum(h * h) / h.size  # mean(h^2)
         h_fake = dis.encode(fake + noise_fake)
@@ -47,7 +54,7 @@ def expected_grads(config, gen, dis, x, iteration, k):
         pull_away = config.pull_away * objective.pull_away(h_fake, 1.0)
         gap = chainer.functions.mean(h_fake, axis=0) - h.array.mean(axis=0)
         matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
-        return {'dis': loss_real - k * loss_fake + penalty + recovery,
+        return {'dis': loss_real - k * pushed + penalty + recovery,
                 'gen': loss_fake + pull_away + matching, 'h': h}
 
     grads = {}
@@ -62,12 +69,12 @@ def expected_grads(config, gen, dis, x, iteration, k):
 
 # Each optional term of the objective, and the network whose loss holds it.
 OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis',
-                  'code_matching': 'gen'}
+                  'code_matching': 'gen', 'margin': 'dis'}
 
 
 @pytest.mark.parametrize('extra', [{}, dict(h_penalty=0.5), dict(pull_away=0.7),
                                    dict(latent_recovery=0.3), dict(latent_recovery=0.3, n_z=5),
-                                   dict(code_matching=2.0)])
+                                   dict(code_matching=2.0), dict(margin=0.3)])
 def test_gradients_do_not_leak_across(tmp_path, extra):
     """Each loss's gradient goes to its own network only, with the optional
     terms: the pull-away term and code matching (L_G) reach G only, the
