@@ -46,6 +46,7 @@ class Config:
     pull_away: float = 0.0         # weight of EBGAN's pull-away term in L_G (0: off)
     latent_recovery: float = 0.0   # weight of BEGAN-CS's |enc(G(z)) - P z| in L_D (0: off)
     code_matching: float = 0.0     # weight of |mean h(G(z)) - mean h(x)|^2 in L_G (0: off)
+    code_mmd: float = 0.0          # weight of MMD^2 of D's codes of fakes vs reals in L_G (0: off)
     margin: float = 0.0            # L_D counts each fake's error up to margin L(x) (0: off)
     # Optimisation.
     batch_size: int = 16
@@ -94,7 +95,7 @@ class Config:
              f"mixture must be 'ring' or 'grid', got {self.mixture_shape!r}")
         need(self.mixture_shape != 'grid' or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
              f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')
-        for name in ('pull_away', 'latent_recovery', 'code_matching', 'margin'):
+        for name in ('pull_away', 'latent_recovery', 'code_matching', 'code_mmd', 'margin'):
             need(getattr(self, name) >= 0,
                  f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         need(0 <= self.beta1 < 1, f'beta1 must be in [0, 1), got {self.beta1}')
@@ -203,6 +204,9 @@ HELP = {
                        "(P: a fixed projection when N_h != N_z), added to L_D (0: off)",
     'code_matching': "weight of feature matching on D's code, mean over units of "
                      "(mean h(G(z)) - mean h(x))^2 over the batches, added to L_G (0: off)",
+    'code_mmd': "weight of the MMD^2 between D's codes of the fake and the real batch "
+                "(Gaussian kernel, bandwidth the real codes' median distance), added to "
+                "L_G (0: off)",
     'margin': "EBGAN's margin, tied to the real loss: L_D counts each fake's "
               "reconstruction error only up to this times L(x), so D's push on fakes is "
               "bounded (0: off, the post's unbounded -k L(G(z)))",

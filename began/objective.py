@@ -68,6 +68,34 @@ def code_matching(h_fake, h_real, weight):
     return weight * F.mean(F.square(gap))
 
 
+def _square_distances(a, b):
+    """(n, m) squared Euclidean distances between the rows of a and b."""
+    return F.sum(F.square(F.expand_dims(a, 1) - F.expand_dims(b, 0)), axis=2)
+
+
+def code_mmd(h_fake, h_real, weight):
+    """w MMD^2 between D's codes of the fake and the real batch (unbiased,
+    Gaussian kernel exp(-d^2 / m), m the median squared distance between
+    real codes: the scale of the data's own spread, so no bandwidth to tune).
+    Fakes attract towards real codes and repel each other at the scale of
+    the data's spread (modes), hardly within a mode, where BEGAN's own L_G
+    keeps sharpening them."""
+    n, m = h_fake.shape[0], h_real.shape[0]
+    fake = F.reshape(h_fake, (n, -1))
+    real = h_real.array.reshape(m, -1) if hasattr(h_real, 'array') else h_real.reshape(m, -1)
+    xp = fake.xp
+    d_rr = ((real[:, None] - real[None]) ** 2).sum(axis=2)
+    off = ~xp.eye(m, dtype=bool)
+    scale = float(xp.median(d_rr[off])) if m > 1 else 1.0
+    scale = max(scale, 1e-12)
+    k_ff = F.exp(-_square_distances(fake, fake) / scale)
+    k_fr = F.exp(-_square_distances(fake, real) / scale)
+    k_rr = xp.exp(-d_rr / scale)
+    pairs_ff = F.sum(k_ff * (1 - xp.eye(n, dtype=fake.dtype))) / max(n * (n - 1), 1)
+    pairs_rr = float(k_rr[off].mean()) if m > 1 else 0.0
+    return weight * (pairs_ff + pairs_rr - 2 * F.mean(k_fr))
+
+
 def latent_projection(n_z, n_h, seed):
     """P, (n_z, n_h): the identity when the sizes agree, otherwise n_h
     orthonormal columns (n_z > n_h) or rows (n_z < n_h) of a random

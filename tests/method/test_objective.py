@@ -1,3 +1,5 @@
+import math
+
 import chainer
 import numpy
 import pytest
@@ -119,3 +121,23 @@ def test_capped_fake_loss_by_hand():
     # the capped sample gives no gradient; the other sign(rec - fake) / 4
     numpy.testing.assert_allclose(rec.grad, [[0.25, -0.25], [0.0, 0.0]])
     assert float(objective.capped_fake_loss(fake, rec, 5.0).array) == pytest.approx(0.75)
+
+
+def test_code_mmd_by_hand():
+    real = numpy.array([[0.0], [1.0], [2.0]], numpy.float32)  # median squared distance 1
+    fake = numpy.array([[0.0], [2.0]], numpy.float32)
+    e1, e4 = math.exp(-1), math.exp(-4)
+    ff = e4                                   # the one pair of fakes, 2 apart
+    rr = (4 * e1 + 2 * e4) / 6                # the 6 ordered pairs of reals
+    fr = (2 + 2 * e1 + 2 * e4) / 6            # fakes to reals
+    value = objective.code_mmd(fake, real, 0.5)
+    assert float(value.array) == pytest.approx(0.5 * (ff + rr - 2 * fr), rel=1e-5)
+
+
+def test_code_mmd_pulls_fakes_to_the_reals_and_apart():
+    real = numpy.array([[0.0], [1.0], [2.0]], numpy.float32)
+    fake = chainer.Variable(numpy.array([[2.9], [3.0]], numpy.float32))
+    objective.code_mmd(fake, real, 1.0).backward()
+    step = -fake.grad[:, 0]          # the direction descent moves them
+    assert step[0] < 0                # towards the reals (smaller values)...
+    assert step[1] - step[0] > 0      # ...and apart from each other

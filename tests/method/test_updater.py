@@ -54,8 +54,9 @@ def expected_grads(config, gen, dis, x, iteration, k):
         pull_away = config.pull_away * objective.pull_away(h_fake, 1.0)
         gap = chainer.functions.mean(h_fake, axis=0) - h.array.mean(axis=0)
         matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
+        mmd = objective.code_mmd(h_fake, h.array, config.code_mmd) if config.code_mmd else 0
         return {'dis': loss_real - k * pushed + penalty + recovery,
-                'gen': loss_fake + pull_away + matching, 'h': h}
+                'gen': loss_fake + pull_away + matching + mmd, 'h': h}
 
     grads = {}
     for name, link in (('dis', dis), ('gen', gen)):
@@ -69,12 +70,13 @@ def expected_grads(config, gen, dis, x, iteration, k):
 
 # Each optional term of the objective, and the network whose loss holds it.
 OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis',
-                  'code_matching': 'gen', 'margin': 'dis'}
+                  'code_matching': 'gen', 'code_mmd': 'gen', 'margin': 'dis'}
 
 
 @pytest.mark.parametrize('extra', [{}, dict(h_penalty=0.5), dict(pull_away=0.7),
                                    dict(latent_recovery=0.3), dict(latent_recovery=0.3, n_z=5),
-                                   dict(code_matching=2.0), dict(margin=0.3)])
+                                   dict(code_matching=2.0), dict(code_mmd=1.0),
+                                   dict(margin=0.3)])
 def test_gradients_do_not_leak_across(tmp_path, extra):
     """Each loss's gradient goes to its own network only, with the optional
     terms: the pull-away term and code matching (L_G) reach G only, the

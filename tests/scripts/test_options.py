@@ -11,7 +11,7 @@ FACES_ONLY = ['--image-dir', '--size', '--num-images', '--score-samples', '--arc
 SHARED = ['--n-z', '--n-h', '--gamma', '--lambda-k', '--lr', '--batch-size', '--noise-std',
           '--h-penalty', '--lr-patience', '--epochs', '--seed', '--gpu', '--resume',
           # the mode-coverage options: both experiments offer every one
-          '--k-balance', '--pull-away', '--latent-recovery', '--code-matching', '--margin',
+          '--k-balance', '--pull-away', '--latent-recovery', '--code-matching', '--code-mmd', '--margin',
           '--lr-d']
 
 
