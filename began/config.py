@@ -13,6 +13,7 @@ import os
 from began.errors import ConfigError
 
 CONFIG_FILE = 'model.json'
+MIXTURE_SHAPES = ('ring', 'grid')   # began.data.mixture draws both
 
 
 @dataclasses.dataclass
@@ -22,6 +23,7 @@ class Config:
     arch: str = 'mlp'              # mlp | blog | paper
     # Data.
     dataset: str = 'mixture'       # mixture | folder | toyfaces
+    mixture_shape: str = 'ring'    # ring | grid
     num_mixture: int = 8
     mixture_radius: float = 2.0
     mixture_std: float = 0.04
@@ -39,9 +41,17 @@ class Config:
     lambda_k: float = 0.001
     k_init: float = 0.0
     h_penalty: float = 0.0         # weight of mean(h^2) on real data in L_D (0: off)
+    # Mode coverage (beyond the post; each off by default).
+    k_balance: str = 'difference'  # difference: the post's gamma L(x) - L(G(z)); ratio
+    pull_away: float = 0.0         # weight of EBGAN's pull-away term in L_G (0: off)
+    latent_recovery: float = 0.0   # weight of BEGAN-CS's |enc(G(z)) - P z| in L_D (0: off)
+    code_matching: float = 0.0     # weight of |mean h(G(z)) - mean h(x)|^2 in L_G (0: off)
+    code_mmd: float = 0.0          # weight of MMD^2 of D's codes of fakes vs reals in L_G (0: off)
+    margin: float = 0.0            # L_D counts each fake's error up to margin L(x) (0: off)
     # Optimisation.
     batch_size: int = 16
     lr: float = 1e-4
+    lr_d: float = 0.0              # D's learning rate (0: lr, as in the post)
     beta1: float = 0.9
     grad_clip: float = 1.0
     lr_patience: int = 0           # halve lr after this many epochs without a better M (0: off)
@@ -78,6 +88,16 @@ class Config:
         need(0 <= self.k_init <= 1, f'k-init must be in [0, 1], got {self.k_init}')
         need(self.lambda_k >= 0, f'lambda-k must be >= 0, got {self.lambda_k}')
         need(self.lr > 0, f'lr must be > 0, got {self.lr}')
+        need(self.lr_d >= 0, f'lr-d must be >= 0, got {self.lr_d}')
+        need(self.k_balance in ('difference', 'ratio'),
+             f"k-balance must be 'difference' or 'ratio', got {self.k_balance!r}")
+        need(self.mixture_shape in MIXTURE_SHAPES,
+             f"mixture must be 'ring' or 'grid', got {self.mixture_shape!r}")
+        need(self.mixture_shape != 'grid' or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
+             f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')
+        for name in ('pull_away', 'latent_recovery', 'code_matching', 'code_mmd', 'margin'):
+            need(getattr(self, name) >= 0,
+                 f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         need(0 <= self.beta1 < 1, f'beta1 must be in [0, 1), got {self.beta1}')
         need(self.grad_clip > 0, f'grad-clip must be > 0, got {self.grad_clip}')
         need(self.noise_std >= 0, f'noise-std must be >= 0, got {self.noise_std}')
@@ -104,6 +124,14 @@ class Config:
             need(bool(self.image_dir), '--image-dir DIR is required (a folder of your '
                                        'images); or use --dataset toyfaces for the built-in faces')
         return self
+
+    # Mode-coverage terms that use D's pass over G(z), or G(z) itself, other
+    # than through L(G(z)) (began/gradients.py's shortcut then does not hold).
+    FAKE_BRANCH_TERMS = ('margin', 'latent_recovery', 'pull_away', 'code_matching', 'code_mmd')
+
+    def fake_branch_terms(self):
+        """The names of those terms this run turns on."""
+        return [name for name in self.FAKE_BRANCH_TERMS if getattr(self, name) > 0]
 
     # --- model.json ------------------------------------------------------
     def to_dict(self):
@@ -160,8 +188,9 @@ class Config:
 HELP = {
     'arch': "networks: 'blog' (the post's) or 'paper' (the BEGAN paper's)",
     'dataset': "training data: 'folder' (--image-dir) or 'toyfaces' (built in)",
-    'num_mixture': 'number of Gaussians on the ring',
-    'mixture_radius': 'radius of the ring of Gaussians',
+    'mixture_shape': "where the Gaussians sit: 'ring' (the post's) or 'grid' (a square grid)",
+    'num_mixture': 'number of Gaussians (a grid: a square number, e.g. 25)',
+    'mixture_radius': 'radius of the ring; a grid: its outermost centres at +-this',
     'mixture_std': 'standard deviation of each Gaussian',
     'image_dir': 'folder of training images (any tree of png/jpg/webp/bmp/gif)',
     'image_size': 'image side in pixels (a multiple of 16 for the blog networks)',
@@ -174,10 +203,26 @@ HELP = {
     'gamma': 'diversity ratio E[L(G(z))] / E[L(x)] the k_t control aims at',
     'lambda_k': 'learning rate of k_t',
     'k_init': 'k_0',
+    'k_balance': "what k_t's control balances: 'difference' (the post's gamma L(x) - "
+                 "L(G(z))) or 'ratio' (gamma - L(G(z)) / L(x): the same balance, its "
+                 "steps independent of the losses' scale)",
+    'pull_away': "weight of EBGAN's pull-away term (mean squared cosine similarity "
+                 "of D's codes of the fake batch), added to L_G (0: off, as in the post)",
+    'latent_recovery': "weight of BEGAN-CS's latent constraint mean |enc(G(z)) - P z| "
+                       "(P: a fixed projection when N_h != N_z), added to L_D (0: off)",
+    'code_matching': "weight of feature matching on D's code, mean over units of "
+                     "(mean h(G(z)) - mean h(x))^2 over the batches, added to L_G (0: off)",
+    'code_mmd': "weight of the MMD^2 between D's codes of the fake and the real batch "
+                "(Gaussian kernel, bandwidth the real codes' median distance), added to "
+                "L_G (0: off)",
+    'margin': "EBGAN's margin, tied to the real loss: L_D counts each fake's "
+              "reconstruction error only up to this times L(x), so D's push on fakes is "
+              "bounded (0: off, the post's unbounded -k L(G(z)))",
     'h_penalty': "weight of mean(h^2) of D's code of real data, added to L_D (0: off, "
                  "as in the post, whose h grew to std ~80; the log's h_std shows it)",
     'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',
-    'lr': 'Adam learning rate',
+    'lr': 'Adam learning rate (of G, and of D unless --lr-d)',
+    'lr_d': "D's Adam learning rate (0: --lr, as in the post)",
     'beta1': 'Adam beta1',
     'grad_clip': 'gradient norm clipping threshold',
     'lr_patience': 'halve the learning rate after this many epochs without a lower '
@@ -188,7 +233,7 @@ HELP = {
     'plot_interval': 'draw pictures at epoch 1 and every this many epochs',
     'score_samples': 'generated faces scored for mode coverage at each plot (toyfaces)',
 }
-CLI_NAME = {'image_size': 'size'}
+CLI_NAME = {'image_size': 'size', 'mixture_shape': 'mixture'}
 
 
 # What each experiment offers on its command line: its own fields, and the
@@ -197,12 +242,15 @@ CLI_NAME = {'image_size': 'size'}
 EXPERIMENT_NAMES = {'gaussian_mixture': 'the 8-Gaussian experiment (train_gaussian_mixture/)',
                     'animeface': 'the anime-face experiment (train_animeface/)'}
 OWN_FIELDS = {
-    'gaussian_mixture': ('num_mixture', 'mixture_radius', 'mixture_std', 'updates_per_epoch'),
+    'gaussian_mixture': ('mixture_shape', 'num_mixture', 'mixture_radius', 'mixture_std',
+                         'updates_per_epoch'),
     'animeface': ('image_dir', 'image_size', 'num_images', 'score_samples'),
 }
 CHOICES = {
-    'gaussian_mixture': {'arch': ('mlp',), 'dataset': ('mixture',)},
-    'animeface': {'arch': ('blog', 'paper'), 'dataset': ('folder', 'toyfaces')},
+    'gaussian_mixture': {'arch': ('mlp',), 'dataset': ('mixture',), 'mixture_shape': MIXTURE_SHAPES,
+                         'k_balance': ('difference', 'ratio')},
+    'animeface': {'arch': ('blog', 'paper'), 'dataset': ('folder', 'toyfaces'),
+                  'k_balance': ('difference', 'ratio')},
 }
 
 

@@ -6,9 +6,18 @@ L_G  = L(G(z))                               (G's parameters only)
 k_t+1 = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)
 M_global = L(x) + |gamma L(x) - L(G(z))|     (lower is better)
 
-Optional (off by default): L_D += w mean(h^2), h = D's code of real data.
+Optional terms, each off by default (the post has none of them):
+  L_D += w mean(h^2)                h = D's code of real data
+  L_D += w mean |enc(G(z)) - P z|   BEGAN-CS's latent constraint (P fixed)
+  L_G += w PT(enc(G(z)))            EBGAN's pull-away term
+  L_G += w |mean h(G(z)) - mean h(x)|^2   feature matching on D's code
+  L_D: each fake's error capped at m L(x) (EBGAN's margin, adaptive)
+  k_t's control on the ratio gamma - L(G(z)) / L(x) instead of the difference
 """
 import chainer.functions as F
+import numpy
+
+from began.rng import derive_seed
 
 
 def reconstruction_loss(v, reconstruction):
@@ -20,19 +29,108 @@ def discriminator_loss(loss_real, loss_fake, k):
     return loss_real - k * loss_fake
 
 
+def capped_fake_loss(fake, reconstruction, cap):
+    """L(G(z)) with each sample's error capped at ``cap`` (a number): D gains
+    nothing by pushing a fake further than that. -k of it in L_D is EBGAN's
+    hinge k mean(max(0, cap - error)) up to a constant: a bounded push."""
+    n = fake.shape[0]
+    errors = F.mean(F.reshape(F.absolute(fake - reconstruction), (n, -1)), axis=1)
+    return F.mean(F.minimum(errors, fake.xp.full(errors.shape, cap, errors.dtype)))
+
+
 def latent_penalty(h, weight):
     """w mean(h^2): pulls D's code h towards 0. The post saw h on real data
     grow to std ~80 and thought it might want regularising."""
     return weight * F.mean(F.square(h))
 
 
+def pull_away(h, weight):
+    """w PT(h): EBGAN's pull-away term, the mean squared cosine similarity
+    of the distinct pairs of codes in a batch. Near 1 when the codes of the
+    fakes point one way (a collapsed G), near 0 when they are orthogonal."""
+    n = h.shape[0]
+    if n < 2:
+        return weight * F.sum(h) * 0
+    s = F.normalize(F.reshape(h, (n, -1)))
+    similarity = F.matmul(s, s, transb=True)
+    off_diagonal = F.sum(F.square(similarity)) - F.sum(F.square(F.sum(s * s, axis=1)))
+    return weight * off_diagonal / (n * (n - 1))
+
+
+def code_matching(h_fake, h_real, weight):
+    """w |mean h(G(z)) - mean h(x)|^2 over the code's units, averaged: feature
+    matching (Salimans et al. 2016) on D's code, a batch-level signal a
+    collapsed G cannot meet, since the mean code of the data is no single
+    point's code."""
+    n_fake, n_real = h_fake.shape[0], h_real.shape[0]
+    gap = F.mean(F.reshape(h_fake, (n_fake, -1)), axis=0) \
+        - F.mean(F.reshape(h_real, (n_real, -1)), axis=0).array
+    return weight * F.mean(F.square(gap))
+
+
+def _square_distances(a, b):
+    """(n, m) squared Euclidean distances between the rows of a and b."""
+    return F.sum(F.square(F.expand_dims(a, 1) - F.expand_dims(b, 0)), axis=2)
+
+
+def code_mmd(h_fake, h_real, weight):
+    """w MMD^2 between D's codes of the fake and the real batch (unbiased,
+    Gaussian kernel exp(-d^2 / m), m the median squared distance between
+    real codes: the scale of the data's own spread, so no bandwidth to tune).
+    Fakes attract towards real codes and repel each other at the scale of
+    the data's spread (modes), hardly within a mode, where BEGAN's own L_G
+    keeps sharpening them."""
+    n, m = h_fake.shape[0], h_real.shape[0]
+    fake = F.reshape(h_fake, (n, -1))
+    real = h_real.array.reshape(m, -1) if hasattr(h_real, 'array') else h_real.reshape(m, -1)
+    xp = fake.xp
+    d_rr = ((real[:, None] - real[None]) ** 2).sum(axis=2)
+    off = ~xp.eye(m, dtype=bool)
+    scale = float(xp.median(d_rr[off])) if m > 1 else 1.0
+    scale = max(scale, 1e-12)
+    k_ff = F.exp(-_square_distances(fake, fake) / scale)
+    k_fr = F.exp(-_square_distances(fake, real) / scale)
+    k_rr = xp.exp(-d_rr / scale)
+    pairs_ff = F.sum(k_ff * (1 - xp.eye(n, dtype=fake.dtype))) / max(n * (n - 1), 1)
+    pairs_rr = float(k_rr[off].mean()) if m > 1 else 0.0
+    return weight * (pairs_ff + pairs_rr - 2 * F.mean(k_fr))
+
+
+def latent_projection(n_z, n_h, seed):
+    """P, (n_z, n_h): the identity when the sizes agree, otherwise n_h
+    orthonormal columns (n_z > n_h) or rows (n_z < n_h) of a random
+    orthogonal matrix drawn from the seed: a fixed map of z into h's space
+    that keeps distinct z apart."""
+    if n_z == n_h:
+        return numpy.eye(n_z, dtype=numpy.float32)
+    rs = numpy.random.RandomState(derive_seed(seed, 'projection', n_z, n_h))
+    q, _ = numpy.linalg.qr(rs.normal(size=(max(n_z, n_h),) * 2))
+    return q[:n_z, :n_h].astype(numpy.float32)
+
+
+def latent_recovery(h_fake, z, projection, weight):
+    """w mean |h - P z|: BEGAN-CS's constraint, D's code of G(z) must give
+    z back. D can only meet it if distinct z give distinct G(z)."""
+    return weight * F.mean_absolute_error(h_fake, z @ projection)
+
+
 def generator_loss(loss_fake):
     return loss_fake
 
 
-def update_k(k, loss_real, loss_fake, gamma, lambda_k):
+def balance(loss_real, loss_fake, gamma, how='difference'):
+    """How far the losses are from gamma = L(G(z)) / L(x): the post's
+    gamma L(x) - L(G(z)), or the same balance as a ratio, gamma -
+    L(G(z)) / L(x), whose size does not depend on the losses' scale."""
+    real, fake = float(loss_real), float(loss_fake)
+    if how == 'ratio':
+        return gamma - fake / max(real, 1e-12)
+    return gamma * real - fake
+
+
+def update_k(k, loss_real, loss_fake, gamma, lambda_k, how='difference'):
     """One step of the proportional control of k_t, clipped to [0, 1]."""
-    k = k + lambda_k * (gamma * float(loss_real) - float(loss_fake))
+    k = k + lambda_k * balance(loss_real, loss_fake, gamma, how)
     return min(max(k, 0.0), 1.0)
 
 

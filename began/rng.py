@@ -17,7 +17,7 @@ import zlib
 
 import numpy
 
-STREAMS = ('init', 'step', 'mixture', 'order', 'plot')
+STREAMS = ('init', 'step', 'mixture', 'order', 'plot', 'projection')
 
 # (array module, device id, stream) -> that device's generator of the stream.
 _device_generators = {}

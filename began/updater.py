@@ -8,7 +8,7 @@ from chainer.dataset import concat_examples
 
 from began import objective
 from began.data.image_folder import to_float
-from began.gradients import set_began_gradients
+from began.gradients import set_began_gradients, set_separate_gradients
 from began.rng import random_state, sample_z
 
 
@@ -69,21 +69,43 @@ class BeganUpdater(training.StandardUpdater):
         xp = chainer.backend.get_array_module(x)
         rs = self.step_random_state(xp)
 
-        fake = gen(sample_z(rs, len(x), config.n_z))
-        # D sees G's output cut from G's graph, so that one backward pass
-        # through D's fake branch serves both losses (began/gradients.py).
-        fake_in = chainer.Variable(fake.array)
+        z = sample_z(rs, len(x), config.n_z)
+        fake = gen(z)
+        # With only BEGAN's own terms, D sees G's output cut from G's graph,
+        # so that one backward pass through D's fake branch serves both
+        # losses (began/gradients.py); the mode-coverage terms use D's fake
+        # codes or G(z) themselves, and take the general path.
+        shared = not config.fake_branch_terms()
+        fake_in = chainer.Variable(fake.array) if shared else fake
         h_real = dis.encode(self._with_noise(x, rs))
         loss_real = objective.reconstruction_loss(x, dis.decode(h_real))
-        loss_fake = objective.reconstruction_loss(fake_in, dis(self._with_noise(fake_in, rs)))
+        h_fake = dis.encode(self._with_noise(fake_in, rs))
+        rec_fake = dis.decode(h_fake)
+        loss_fake = objective.reconstruction_loss(fake_in, rec_fake)
         real_terms = loss_real  # L_D's terms that do not involve G
         if config.h_penalty > 0:
             real_terms = real_terms + objective.latent_penalty(h_real, config.h_penalty)
-        loss_d = objective.discriminator_loss(real_terms, loss_fake, self.k)
+        pushed = loss_fake   # what D pushes up: with a margin, each fake up to m L(x)
+        if config.margin > 0:
+            pushed = objective.capped_fake_loss(fake_in, rec_fake,
+                                                config.margin * float(loss_real.array))
+        loss_d = objective.discriminator_loss(real_terms, pushed, self.k)
+        if config.latent_recovery > 0:
+            loss_d += objective.latent_recovery(h_fake, z, self._projection(xp),
+                                                config.latent_recovery)
         loss_g = objective.generator_loss(loss_fake)
+        if config.pull_away > 0:
+            loss_g += objective.pull_away(h_fake, config.pull_away)
+        if config.code_matching > 0:
+            loss_g += objective.code_matching(h_fake, h_real, config.code_matching)
+        if config.code_mmd > 0:
+            loss_g += objective.code_mmd(h_fake, h_real, config.code_mmd)
 
         # L_D's gradient to D's parameters only, L_G's to G's only.
-        set_began_gradients(dis, gen, real_terms, loss_g, self.k, fake, fake_in)
+        if shared:
+            set_began_gradients(dis, gen, real_terms, loss_g, self.k, fake, fake_in)
+        else:
+            set_separate_gradients(dis, gen, loss_d, loss_g)
         self.get_optimizer('dis').update()
         self.get_optimizer('gen').update()
 
@@ -97,8 +119,16 @@ class BeganUpdater(training.StandardUpdater):
         real, fake_value = values['loss_real'], values['loss_fake']
         chainer.report(dict(values, k=self.k, M=objective.convergence_measure(
             real, fake_value, config.gamma)))
-        self.k = objective.update_k(self.k, real, fake_value,
-                                    config.gamma, config.lambda_k)
+        self.k = objective.update_k(self.k, real, fake_value, config.gamma,
+                                    config.lambda_k, config.k_balance)
+
+    def _projection(self, xp):
+        """BEGAN-CS's fixed P (z -> h's space), made once on D's device."""
+        if getattr(self, '_p', None) is None:
+            config = self.config
+            self._p = xp.asarray(objective.latent_projection(config.n_z, config.n_h,
+                                                             config.seed))
+        return self._p
 
     # Two hooks a data-parallel run (training/parallel.py) overrides, so that
     # N processes with a share of the batch each do the maths of one process.

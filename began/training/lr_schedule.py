@@ -12,8 +12,9 @@ class HalveLROnStall(training.Extension):
     trigger = (1, 'iteration')
     priority = training.PRIORITY_READER
 
-    def __init__(self, patience, min_lr=1e-6):
-        self.patience, self.min_lr = patience, min_lr
+    def __init__(self, patience, min_lr=1e-6, d_ratio=1.0):
+        # d_ratio: D's rate over G's (--lr-d), kept through each halving.
+        self.patience, self.min_lr, self.d_ratio = patience, min_lr, d_ratio
         # Negative means "none yet" (M >= 0, lr > 0): snapshots hold no Inf.
         self.best, self.waited, self.lr = -1.0, 0, -1.0
         self.total, self.count = 0.0, 0
@@ -42,8 +43,8 @@ class HalveLROnStall(training.Extension):
             print(f'M_global has not improved for {self.patience} epoch(s): lr -> {self.lr:g}')
 
     def _apply(self, trainer):
-        for name in ('gen', 'dis'):
-            trainer.updater.get_optimizer(name).alpha = self.lr
+        trainer.updater.get_optimizer('gen').alpha = self.lr
+        trainer.updater.get_optimizer('dis').alpha = max(self.lr * self.d_ratio, self.min_lr)
 
     def serialize(self, serializer):
         for name in ('best', 'lr', 'total'):

@@ -48,6 +48,15 @@ def test_missing_model_json(tmp_path):
     (dict(batch_size=0), 'batch-size must be >= 1'),
     (dict(gamma=float('nan')), 'finite'),
     (dict(h_penalty=-0.1), 'h-penalty must be >= 0'),
+    (dict(pull_away=-1.0), 'pull-away must be >= 0'),
+    (dict(latent_recovery=-1.0), 'latent-recovery must be >= 0'),
+    (dict(lr_d=-1e-4), 'lr-d must be >= 0'),
+    (dict(margin=-1.0), 'margin must be >= 0'),
+    (dict(code_matching=-1.0), 'code-matching must be >= 0'),
+    (dict(code_mmd=-1.0), 'code-mmd must be >= 0'),
+    (dict(k_balance='sum'), "k-balance must be 'difference' or 'ratio'"),
+    (dict(mixture_shape='spiral'), "mixture must be 'ring' or 'grid'"),
+    (dict(mixture_shape='grid', num_mixture=8), 'square number'),
 ])
 def test_validation(changes, message):
     with pytest.raises(ConfigError, match=message):
