@@ -14,6 +14,7 @@ from began.errors import ConfigError
 
 CONFIG_FILE = 'model.json'
 MIXTURE_SHAPES = ('ring', 'grid')   # began.data.mixture draws both
+MMD_SPACES = ('data', 'code')
 
 
 @dataclasses.dataclass
@@ -47,6 +48,8 @@ class Config:
     latent_recovery: float = 0.0   # weight of BEGAN-CS's |enc(G(z)) - P z| in L_D (0: off)
     code_matching: float = 0.0     # weight of |mean h(G(z)) - mean h(x)|^2 in L_G (0: off)
     margin: float = 0.0            # L_D counts each fake's error up to margin L(x) (0: off)
+    mmd: float = 0.0               # weight of MMD^2(G(z), x) in L_G (0: off)
+    mmd_space: str = 'data'        # data: MMD between the points; code: between D's codes
     # Optimisation.
     batch_size: int = 16
     lr: float = 1e-4
@@ -90,11 +93,15 @@ class Config:
         need(self.lr_d >= 0, f'lr-d must be >= 0, got {self.lr_d}')
         need(self.k_balance in ('difference', 'ratio'),
              f"k-balance must be 'difference' or 'ratio', got {self.k_balance!r}")
+        need(self.mmd_space in MMD_SPACES,
+             f"mmd-space must be 'data' or 'code', got {self.mmd_space!r}")
+        need(self.mmd == 0 or self.batch_size >= 2,
+             f'mmd needs batch-size >= 2, got {self.batch_size}')
         need(self.mixture_shape in MIXTURE_SHAPES,
              f"mixture must be 'ring' or 'grid', got {self.mixture_shape!r}")
         need(self.mixture_shape != 'grid' or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
              f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')
-        for name in ('pull_away', 'latent_recovery', 'code_matching', 'margin'):
+        for name in ('pull_away', 'latent_recovery', 'code_matching', 'margin', 'mmd'):
             need(getattr(self, name) >= 0,
                  f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         need(0 <= self.beta1 < 1, f'beta1 must be in [0, 1), got {self.beta1}')
@@ -206,6 +213,12 @@ HELP = {
     'margin': "EBGAN's margin, tied to the real loss: L_D counts each fake's "
               "reconstruction error only up to this times L(x), so D's push on fakes is "
               "bounded (0: off, the post's unbounded -k L(G(z)))",
+    'mmd': "weight of MMD^2 between G(z) and x (a mixture of RBF kernels, widths "
+           "scaled to the median distance of the real batch), added to L_G: matches "
+           "the whole distribution, which BEGAN's mode-seeking L(G(z)) then sharpens "
+           "(0: off, as in the post)",
+    'mmd_space': "where --mmd compares: 'data' (the points or images) or 'code' "
+                 "(D's code h, as MMD-GAN does)",
     'h_penalty': "weight of mean(h^2) of D's code of real data, added to L_D (0: off, "
                  "as in the post, whose h grew to std ~80; the log's h_std shows it)",
     'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',
@@ -236,9 +249,9 @@ OWN_FIELDS = {
 }
 CHOICES = {
     'gaussian_mixture': {'arch': ('mlp',), 'dataset': ('mixture',), 'mixture_shape': MIXTURE_SHAPES,
-                         'k_balance': ('difference', 'ratio')},
+                         'k_balance': ('difference', 'ratio'), 'mmd_space': MMD_SPACES},
     'animeface': {'arch': ('blog', 'paper'), 'dataset': ('folder', 'toyfaces'),
-                  'k_balance': ('difference', 'ratio')},
+                  'k_balance': ('difference', 'ratio'), 'mmd_space': MMD_SPACES},
 }
 
 

@@ -90,6 +90,9 @@ class BeganUpdater(training.StandardUpdater):
             loss_g += objective.pull_away(h_fake, config.pull_away)
         if config.code_matching > 0:
             loss_g += objective.code_matching(h_fake, h_real, config.code_matching)
+        if config.mmd > 0:
+            fakes, reals = (h_fake, h_real) if config.mmd_space == 'code' else (fake, x)
+            loss_g += objective.mmd(fakes, reals, config.mmd)
 
         dis_params = [p for _, p in sorted(dis.namedparams())]
         gen_params = [p for _, p in sorted(gen.namedparams())]

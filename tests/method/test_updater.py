@@ -54,8 +54,10 @@ def expected_grads(config, gen, dis, x, iteration, k):
         pull_away = config.pull_away * objective.pull_away(h_fake, 1.0)
         gap = chainer.functions.mean(h_fake, axis=0) - h.array.mean(axis=0)
         matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
+        pair = (h_fake, h.array) if config.mmd_space == 'code' else (fake, x)
+        mmd = objective.mmd(*pair, config.mmd) if config.mmd > 0 else 0
         return {'dis': loss_real - k * pushed + penalty + recovery,
-                'gen': loss_fake + pull_away + matching, 'h': h}
+                'gen': loss_fake + pull_away + matching + mmd, 'h': h}
 
     grads = {}
     for name, link in (('dis', dis), ('gen', gen)):
@@ -69,16 +71,17 @@ def expected_grads(config, gen, dis, x, iteration, k):
 
 # Each optional term of the objective, and the network whose loss holds it.
 OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis',
-                  'code_matching': 'gen', 'margin': 'dis'}
+                  'code_matching': 'gen', 'margin': 'dis', 'mmd': 'gen'}
 
 
 @pytest.mark.parametrize('extra', [{}, dict(h_penalty=0.5), dict(pull_away=0.7),
                                    dict(latent_recovery=0.3), dict(latent_recovery=0.3, n_z=5),
-                                   dict(code_matching=2.0), dict(margin=0.3)])
+                                   dict(code_matching=2.0), dict(margin=0.3), dict(mmd=0.5),
+                                   dict(mmd=0.5, mmd_space='code')])
 def test_gradients_do_not_leak_across(tmp_path, extra):
     """Each loss's gradient goes to its own network only, with the optional
-    terms: the pull-away term and code matching (L_G) reach G only, the
-    latent constraint (L_D) D only."""
+    terms: the pull-away term, code matching and the MMD (L_G) reach G
+    only, the latent constraint (L_D) D only."""
     config = tiny_mixture_config(k_init=0.5, noise_std=0.1, **extra)
     trainer = make_trainer(tmp_path, config)
     updater = trainer.updater
