@@ -50,6 +50,7 @@ class Config:
     margin: float = 0.0            # L_D counts each fake's error up to margin L(x) (0: off)
     mmd: float = 0.0               # weight of MMD^2(G(z), x) in L_G (0: off)
     mmd_space: str = 'data'        # data: MMD between the points; code: between D's codes
+    mmd_batch: int = 0             # points a side in the MMD (0: the step's batch)
     # Optimisation.
     batch_size: int = 16
     lr: float = 1e-4
@@ -97,6 +98,8 @@ class Config:
              f"mmd-space must be 'data' or 'code', got {self.mmd_space!r}")
         need(self.mmd == 0 or self.batch_size >= 2,
              f'mmd needs batch-size >= 2, got {self.batch_size}')
+        need(self.mmd_batch == 0 or self.mmd_batch >= self.batch_size,
+             f'mmd-batch must be 0 or >= batch-size ({self.batch_size}), got {self.mmd_batch}')
         need(self.mixture_shape in MIXTURE_SHAPES,
              f"mixture must be 'ring' or 'grid', got {self.mixture_shape!r}")
         need(self.mixture_shape != 'grid' or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
@@ -219,6 +222,8 @@ HELP = {
            "(0: off, as in the post)",
     'mmd_space': "where --mmd compares: 'data' (the points or images) or 'code' "
                  "(D's code h, as MMD-GAN does)",
+    'mmd_batch': "points on each side of the MMD: G(z) of this many z (the step's and "
+                 "more), the reals of the last steps (0: the step's batch only)",
     'h_penalty': "weight of mean(h^2) of D's code of real data, added to L_D (0: off, "
                  "as in the post, whose h grew to std ~80; the log's h_std shows it)",
     'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',
