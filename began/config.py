@@ -34,6 +34,7 @@ class Config:
     # Networks.
     n_z: int = 256
     n_h: int = 128
+    z_categories: int = 0          # z's first K coordinates: a one-hot category (0: off)
     hidden: int = 64               # mlp: D's width (G gets twice); paper: n
     noise_std: float = 0.1         # Gaussian noise on D's input while training
     weight_std: float = 0.01       # Normal init of weights; 0: Chainer's default
@@ -98,6 +99,9 @@ class Config:
              f"mmd-space must be 'data' or 'code', got {self.mmd_space!r}")
         need(self.mmd == 0 or self.batch_size >= 2,
              f'mmd needs batch-size >= 2, got {self.batch_size}')
+        need(0 <= self.z_categories < self.n_z,
+             f'z-categories must be in [0, n-z) (some of z stays uniform), got '
+             f'{self.z_categories} with n-z {self.n_z}')
         need(self.mmd_batch == 0 or self.mmd_batch >= self.batch_size,
              f'mmd-batch must be 0 or >= batch-size ({self.batch_size}), got {self.mmd_batch}')
         need(self.mixture_shape in MIXTURE_SHAPES,
@@ -198,6 +202,10 @@ HELP = {
     'num_images': 'number of built-in toy faces to draw',
     'n_z': 'dimension of z (the generator input)',
     'n_h': "dimension of h (the auto-encoder's bottleneck)",
+    'z_categories': "K > 0: z's first K coordinates are a one-hot of a uniform "
+                    "category (its height the norm of the rest of z), so G can give each "
+                    "mode its own categories and leave the gaps between modes empty "
+                    "(0: z ~ U(-1, 1)^N_z, as in the post)",
     'hidden': "width of the networks (the mixture MLPs' units; --arch paper: filters n)",
     'noise_std': "std of the Gaussian noise added to D's input while training",
     'weight_std': "std of the Normal initialisation of the weights (0: Chainer's default)",

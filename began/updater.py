@@ -69,7 +69,7 @@ class BeganUpdater(training.StandardUpdater):
         xp = chainer.backend.get_array_module(x)
         rs = random_state(xp, config.seed, 'step', self.iteration)
 
-        z = sample_z(rs, len(x), config.n_z)
+        z = sample_z(rs, len(x), config.n_z, config.z_categories)
         fake = gen(z)
         h_real = dis.encode(self._with_noise(x, rs))
         loss_real = objective.reconstruction_loss(x, dis.decode(h_real))
@@ -124,7 +124,7 @@ class BeganUpdater(training.StandardUpdater):
         if n <= b:
             return (h_fake, h_real) if code else (fake, x)
         xp = chainer.backend.get_array_module(x)
-        more = gen(sample_z(rs, n - b, config.n_z))
+        more = gen(sample_z(rs, n - b, config.n_z, config.z_categories))
         past = x[:0] if self._mmd_memory is None else \
             chainer.backend.get_device_from_array(x).send(self._mmd_memory)
         self._mmd_memory = xp.concatenate([x, past])[:n - b]

@@ -29,7 +29,7 @@ from began.nets.sampling import generate, lerp  # noqa: E402
 def image_interpolation(config, generator, paths, steps, seed, invert_steps):
     """Real a, G between the inverted z of a and b, real b: one row."""
     x = to_float(numpy.stack([load_image(p, config.image_size) for p in paths]))
-    z, error = invert(generator, x, invert_steps, seed=seed)
+    z, error = invert(generator, x, invert_steps, seed=seed, categories=config.z_categories)
     for path, e in zip(paths, error):
         print(f'inverted {path}: mean |x - G(z)| = {e:.3f}')
     row = generate(generator, lerp(z[0], z[1], steps))
@@ -48,7 +48,8 @@ def main(argv=None):
     config, generator, discriminator, args = load_main(parser, 'animeface', argv)
     size = config.image_size
 
-    ends = sample_z(random_state(numpy, args.seed, 'plot', 6), 2 * args.pairs, config.n_z)
+    ends = sample_z(random_state(numpy, args.seed, 'plot', 6), 2 * args.pairs, config.n_z,
+                    config.z_categories)
     pairs = list(zip(ends[0::2], ends[1::2]))
     outputs = {'analogy_z.png': z_interpolations(generator, pairs, args.steps)}
     images = generate(generator, ends)

@@ -26,7 +26,7 @@ def main(argv=None):
     parser.add_argument('--image-dir', help='also draw a grid of these real images')
     config, generator, _, args = load_main(parser, 'animeface', argv)
     n = args.rows * args.cols
-    z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z)
+    z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z, config.z_categories)
     path = save(sample_grid(generator, z, args.rows, args.cols),
                 os.path.join(args.out, 'samples.png'), config.image_size)
     print(f'wrote {path}')

@@ -33,7 +33,7 @@ def expected_grads(config, gen, dis, x, iteration, k):
 
     def losses():
         rs = random_state(numpy, config.seed, 'step', iteration)
-        z = sample_z(rs, len(x), config.n_z)
+        z = sample_z(rs, len(x), config.n_z, config.z_categories)
         fake = gen(z)
         noise_real = rs.normal(0, config.noise_std, x.shape).astype(numpy.float32)
         noise_fake = rs.normal(0, config.noise_std, fake.shape).astype(numpy.float32)
@@ -56,7 +56,7 @@ def expected_grads(config, gen, dis, x, iteration, k):
         matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
         pair = (h_fake, h.array) if config.mmd_space == 'code' else (fake, x)
         if config.mmd_batch > len(x):   # more fakes, from z drawn next (no past reals yet)
-            more = gen(sample_z(rs, config.mmd_batch - len(x), config.n_z))
+            more = gen(sample_z(rs, config.mmd_batch - len(x), config.n_z, config.z_categories))
             if config.mmd_space == 'code':
                 more = dis.encode(more + rs.normal(0, config.noise_std, more.shape)
                                   .astype(numpy.float32))
@@ -84,7 +84,8 @@ OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'di
                                    dict(latent_recovery=0.3), dict(latent_recovery=0.3, n_z=5),
                                    dict(code_matching=2.0), dict(margin=0.3), dict(mmd=0.5),
                                    dict(mmd=0.5, mmd_space='code'), dict(mmd=0.5, mmd_batch=20),
-                                   dict(mmd=0.5, mmd_batch=20, mmd_space='code')])
+                                   dict(mmd=0.5, mmd_batch=20, mmd_space='code'),
+                                   dict(mmd=0.5, mmd_batch=20, z_categories=3)])
 def test_gradients_do_not_leak_across(tmp_path, extra):
     """Each loss's gradient goes to its own network only, with the optional
     terms: the pull-away term, code matching and the MMD (L_G) reach G

@@ -56,6 +56,8 @@ def test_missing_model_json(tmp_path):
     (dict(mmd=-1.0), 'mmd must be >= 0'),
     (dict(mmd_space='pixels'), "mmd-space must be 'data' or 'code'"),
     (dict(mmd=1.0, batch_size=1), 'mmd needs batch-size >= 2'),
+    (dict(z_categories=8, n_z=8), r'z-categories must be in \[0, n-z\)'),
+    (dict(z_categories=-1), 'z-categories must be in'),
     (dict(mmd_batch=4, batch_size=8), r'mmd-batch must be 0 or >= batch-size \(8\)'),
     (dict(k_balance='sum'), "k-balance must be 'difference' or 'ratio'"),
     (dict(mixture_shape='spiral'), "mixture must be 'ring' or 'grid'"),

@@ -12,7 +12,7 @@ SHARED = ['--n-z', '--n-h', '--gamma', '--lambda-k', '--lr', '--batch-size', '--
           '--h-penalty', '--lr-patience', '--epochs', '--seed', '--gpu', '--resume',
           # the mode-coverage options: both experiments offer every one
           '--k-balance', '--pull-away', '--latent-recovery', '--code-matching', '--margin',
-          '--lr-d', '--mmd', '--mmd-space', '--mmd-batch']
+          '--lr-d', '--mmd', '--mmd-space', '--mmd-batch', '--z-categories']
 
 
 def options_in_help(script):
