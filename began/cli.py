@@ -226,7 +226,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
             check_writable(args.model_dir, 'model directory')
             check_writable(args.plot_dir, 'plot directory')
     with group.agreement():
-        group.connect(device, config.batch_size)  # first: all processes meet its collectives
+        group.connect(device, config)  # first: all processes meet its collectives
         chainer.config.type_check = False  # measured: no cost either way; fewer checks
         if args.no_fast_cpu:
             chainer.global_config.began_fast_cpu = False

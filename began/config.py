@@ -14,6 +14,7 @@ from began.errors import ConfigError
 
 CONFIG_FILE = 'model.json'
 MIXTURE_SHAPES = ('ring', 'grid')   # began.data.mixture draws both
+MMD_SPACES = ('data', 'code')
 
 
 @dataclasses.dataclass
@@ -33,6 +34,7 @@ class Config:
     # Networks.
     n_z: int = 256
     n_h: int = 128
+    z_categories: int = 0          # z's first K coordinates: a one-hot category (0: off)
     hidden: int = 64               # mlp: D's width (G gets twice); paper: n
     noise_std: float = 0.1         # Gaussian noise on D's input while training
     weight_std: float = 0.01       # Normal init of weights; 0: Chainer's default
@@ -46,8 +48,10 @@ class Config:
     pull_away: float = 0.0         # weight of EBGAN's pull-away term in L_G (0: off)
     latent_recovery: float = 0.0   # weight of BEGAN-CS's |enc(G(z)) - P z| in L_D (0: off)
     code_matching: float = 0.0     # weight of |mean h(G(z)) - mean h(x)|^2 in L_G (0: off)
-    code_mmd: float = 0.0          # weight of MMD^2 of D's codes of fakes vs reals in L_G (0: off)
     margin: float = 0.0            # L_D counts each fake's error up to margin L(x) (0: off)
+    mmd: float = 0.0               # weight of MMD^2(G(z), x) in L_G (0: off)
+    mmd_space: str = 'data'        # data: MMD between the points; code: between D's codes
+    mmd_batch: int = 0             # points a side in the MMD (0: the step's batch)
     # Optimisation.
     batch_size: int = 16
     lr: float = 1e-4
@@ -91,11 +95,20 @@ class Config:
         need(self.lr_d >= 0, f'lr-d must be >= 0, got {self.lr_d}')
         need(self.k_balance in ('difference', 'ratio'),
              f"k-balance must be 'difference' or 'ratio', got {self.k_balance!r}")
+        need(self.mmd_space in MMD_SPACES,
+             f"mmd-space must be 'data' or 'code', got {self.mmd_space!r}")
+        need(self.mmd == 0 or self.batch_size >= 2,
+             f'mmd needs batch-size >= 2, got {self.batch_size}')
+        need(0 <= self.z_categories < self.n_z,
+             f'z-categories must be in [0, n-z) (some of z stays uniform), got '
+             f'{self.z_categories} with n-z {self.n_z}')
+        need(self.mmd_batch == 0 or self.mmd_batch >= self.batch_size,
+             f'mmd-batch must be 0 or >= batch-size ({self.batch_size}), got {self.mmd_batch}')
         need(self.mixture_shape in MIXTURE_SHAPES,
              f"mixture must be 'ring' or 'grid', got {self.mixture_shape!r}")
         need(self.mixture_shape != 'grid' or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
              f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')
-        for name in ('pull_away', 'latent_recovery', 'code_matching', 'code_mmd', 'margin'):
+        for name in ('pull_away', 'latent_recovery', 'code_matching', 'margin', 'mmd'):
             need(getattr(self, name) >= 0,
                  f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         need(0 <= self.beta1 < 1, f'beta1 must be in [0, 1), got {self.beta1}')
@@ -127,11 +140,20 @@ class Config:
 
     # Mode-coverage terms that use D's pass over G(z), or G(z) itself, other
     # than through L(G(z)) (began/gradients.py's shortcut then does not hold).
-    FAKE_BRANCH_TERMS = ('margin', 'latent_recovery', 'pull_away', 'code_matching', 'code_mmd')
+    FAKE_BRANCH_TERMS = ('margin', 'latent_recovery', 'pull_away', 'code_matching', 'mmd')
 
     def fake_branch_terms(self):
         """The names of those terms this run turns on."""
         return [name for name in self.FAKE_BRANCH_TERMS if getattr(self, name) > 0]
+
+    # Terms that compare the samples of a batch with each other (and the
+    # category draw of --z-categories): a data-parallel run would compute
+    # them per process, on its share of the batch, so it refuses them.
+    BATCH_COUPLED_TERMS = ('margin', 'pull_away', 'code_matching', 'mmd', 'z_categories')
+
+    def batch_coupled_terms(self):
+        """The names of those terms this run turns on."""
+        return [name for name in self.BATCH_COUPLED_TERMS if getattr(self, name) > 0]
 
     # --- model.json ------------------------------------------------------
     def to_dict(self):
@@ -197,6 +219,10 @@ HELP = {
     'num_images': 'number of built-in toy faces to draw',
     'n_z': 'dimension of z (the generator input)',
     'n_h': "dimension of h (the auto-encoder's bottleneck)",
+    'z_categories': "K > 0: z's first K coordinates are a one-hot of a uniform "
+                    "category (its height the norm of the rest of z), so G can give each "
+                    "mode its own categories and leave the gaps between modes empty "
+                    "(0: z ~ U(-1, 1)^N_z, as in the post)",
     'hidden': "width of the networks (the mixture MLPs' units; --arch paper: filters n)",
     'noise_std': "std of the Gaussian noise added to D's input while training",
     'weight_std': "std of the Normal initialisation of the weights (0: Chainer's default)",
@@ -212,12 +238,17 @@ HELP = {
                        "(P: a fixed projection when N_h != N_z), added to L_D (0: off)",
     'code_matching': "weight of feature matching on D's code, mean over units of "
                      "(mean h(G(z)) - mean h(x))^2 over the batches, added to L_G (0: off)",
-    'code_mmd': "weight of the MMD^2 between D's codes of the fake and the real batch "
-                "(Gaussian kernel, bandwidth the real codes' median distance), added to "
-                "L_G (0: off)",
     'margin': "EBGAN's margin, tied to the real loss: L_D counts each fake's "
               "reconstruction error only up to this times L(x), so D's push on fakes is "
               "bounded (0: off, the post's unbounded -k L(G(z)))",
+    'mmd': "weight of MMD^2 between G(z) and x (a mixture of RBF kernels, widths "
+           "scaled to the median distance of the real batch), added to L_G: matches "
+           "the whole distribution, which BEGAN's mode-seeking L(G(z)) then sharpens "
+           "(0: off, as in the post)",
+    'mmd_space': "where --mmd compares: 'data' (the points or images) or 'code' "
+                 "(D's code h, as MMD-GAN does)",
+    'mmd_batch': "points on each side of the MMD: G(z) of this many z (the step's and "
+                 "more), the reals of the last steps (0: the step's batch only)",
     'h_penalty': "weight of mean(h^2) of D's code of real data, added to L_D (0: off, "
                  "as in the post, whose h grew to std ~80; the log's h_std shows it)",
     'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',
@@ -248,9 +279,9 @@ OWN_FIELDS = {
 }
 CHOICES = {
     'gaussian_mixture': {'arch': ('mlp',), 'dataset': ('mixture',), 'mixture_shape': MIXTURE_SHAPES,
-                         'k_balance': ('difference', 'ratio')},
+                         'k_balance': ('difference', 'ratio'), 'mmd_space': MMD_SPACES},
     'animeface': {'arch': ('blog', 'paper'), 'dataset': ('folder', 'toyfaces'),
-                  'k_balance': ('difference', 'ratio')},
+                  'k_balance': ('difference', 'ratio'), 'mmd_space': MMD_SPACES},
 }
 
 

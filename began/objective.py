@@ -11,9 +11,11 @@ Optional terms, each off by default (the post has none of them):
   L_D += w mean |enc(G(z)) - P z|   BEGAN-CS's latent constraint (P fixed)
   L_G += w PT(enc(G(z)))            EBGAN's pull-away term
   L_G += w |mean h(G(z)) - mean h(x)|^2   feature matching on D's code
+  L_G += w MMD^2(G(z), x)           a mixture of RBF kernels, in data or code space
   L_D: each fake's error capped at m L(x) (EBGAN's margin, adaptive)
   k_t's control on the ratio gamma - L(G(z)) / L(x) instead of the difference
 """
+import chainer
 import chainer.functions as F
 import numpy
 
@@ -68,32 +70,47 @@ def code_matching(h_fake, h_real, weight):
     return weight * F.mean(F.square(gap))
 
 
-def _square_distances(a, b):
-    """(n, m) squared Euclidean distances between the rows of a and b."""
-    return F.sum(F.square(F.expand_dims(a, 1) - F.expand_dims(b, 0)), axis=2)
+# RBF bandwidths of the MMD term, as multiples of the median distance
+# between the real points (the median heuristic): scale-free, in any space.
+MMD_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0)
 
 
-def code_mmd(h_fake, h_real, weight):
-    """w MMD^2 between D's codes of the fake and the real batch (unbiased,
-    Gaussian kernel exp(-d^2 / m), m the median squared distance between
-    real codes: the scale of the data's own spread, so no bandwidth to tune).
-    Fakes attract towards real codes and repel each other at the scale of
-    the data's spread (modes), hardly within a mode, where BEGAN's own L_G
-    keeps sharpening them."""
-    n, m = h_fake.shape[0], h_real.shape[0]
-    fake = F.reshape(h_fake, (n, -1))
-    real = h_real.array.reshape(m, -1) if hasattr(h_real, 'array') else h_real.reshape(m, -1)
+def median_squared_distance(real):
+    """The median squared distance between distinct rows of ``real`` (a number)."""
+    n = real.shape[0]
+    flat = chainer.backend.CpuDevice().send(real).reshape(n, -1).astype(numpy.float64)
+    d2 = ((flat[:, None, :] - flat[None, :, :]) ** 2).sum(axis=2)
+    return float(numpy.median(d2[numpy.triu_indices(n, 1)]))
+
+
+def _kernel(a, b, bandwidths2):
+    """Mean over the bandwidths of exp(-|a_i - b_j|^2 / (2 s^2)), (n, m)."""
+    d2 = F.sum(F.square(F.expand_dims(a, 1) - F.expand_dims(b, 0)), axis=2)
+    return sum(F.exp(-d2 / (2 * s2)) for s2 in bandwidths2) / len(bandwidths2)
+
+
+def mmd(fake, real, weight, scales=MMD_SCALES):
+    """w MMD^2(fake, real), the unbiased estimate, with a mixture of RBF
+    kernels whose widths are ``scales`` times the real points' median
+    distance. A characteristic kernel: zero only when the two
+    distributions are equal, so a G in one mode pays for the other modes'
+    missing mass. The real points are a target (no gradient); each row is
+    one point, of any shape."""
+    real = real.array if isinstance(real, chainer.Variable) else real
+    n, m = fake.shape[0], real.shape[0]
+    if n < 2 or m < 2:
+        raise ValueError(f'the MMD needs at least 2 fake and 2 real points, got {n} and {m}')
+    fake = F.reshape(fake, (n, -1))
+    real = real.reshape(m, -1)
+    median2 = max(median_squared_distance(real), 1e-12)
+    bandwidths2 = [s * s * median2 for s in scales]
     xp = fake.xp
-    d_rr = ((real[:, None] - real[None]) ** 2).sum(axis=2)
-    off = ~xp.eye(m, dtype=bool)
-    scale = float(xp.median(d_rr[off])) if m > 1 else 1.0
-    scale = max(scale, 1e-12)
-    k_ff = F.exp(-_square_distances(fake, fake) / scale)
-    k_fr = F.exp(-_square_distances(fake, real) / scale)
-    k_rr = xp.exp(-d_rr / scale)
-    pairs_ff = F.sum(k_ff * (1 - xp.eye(n, dtype=fake.dtype))) / max(n * (n - 1), 1)
-    pairs_rr = float(k_rr[off].mean()) if m > 1 else 0.0
-    return weight * (pairs_ff + pairs_rr - 2 * F.mean(k_fr))
+    k_ff = _kernel(fake, fake, bandwidths2)
+    k_rr = _kernel(real, real, bandwidths2).array
+    k_fr = _kernel(fake, real, bandwidths2)
+    off_ff = (F.sum(k_ff) - F.sum(k_ff * xp.eye(n, dtype=k_ff.dtype))) / (n * (n - 1))
+    off_rr = (k_rr.sum() - xp.trace(k_rr)) / (m * (m - 1))
+    return weight * (off_ff + off_rr - 2 * F.mean(k_fr))
 
 
 def latent_projection(n_z, n_h, seed):

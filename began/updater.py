@@ -46,6 +46,7 @@ class BeganUpdater(training.StandardUpdater):
                          converter=converter, device=device)
         self.config = config
         self.k = float(config.k_init)
+        self._mmd_memory = None   # --mmd-batch: the reals of the last steps
 
     @property
     def generator(self):
@@ -69,7 +70,7 @@ class BeganUpdater(training.StandardUpdater):
         xp = chainer.backend.get_array_module(x)
         rs = self.step_random_state(xp)
 
-        z = sample_z(rs, len(x), config.n_z)
+        z = sample_z(rs, len(x), config.n_z, config.z_categories)
         fake = gen(z)
         # With only BEGAN's own terms, D sees G's output cut from G's graph,
         # so that one backward pass through D's fake branch serves both
@@ -98,8 +99,8 @@ class BeganUpdater(training.StandardUpdater):
             loss_g += objective.pull_away(h_fake, config.pull_away)
         if config.code_matching > 0:
             loss_g += objective.code_matching(h_fake, h_real, config.code_matching)
-        if config.code_mmd > 0:
-            loss_g += objective.code_mmd(h_fake, h_real, config.code_mmd)
+        if config.mmd > 0:
+            loss_g += objective.mmd(*self._mmd_points(x, fake, h_real, h_fake, rs), config.mmd)
 
         # L_D's gradient to D's parameters only, L_G's to G's only.
         if shared:
@@ -121,6 +122,29 @@ class BeganUpdater(training.StandardUpdater):
             real, fake_value, config.gamma)))
         self.k = objective.update_k(self.k, real, fake_value, config.gamma,
                                     config.lambda_k, config.k_balance)
+
+    def _mmd_points(self, x, fake, h_real, h_fake, rs):
+        """The MMD's fakes and reals (or their codes): the step's batch, or
+        with --mmd-batch N, N fakes (the step's and G of more z) and up to N
+        reals (the step's and those of the last steps, kept here)."""
+        config, gen, dis = self.config, self.generator, self.discriminator
+        code = config.mmd_space == 'code'
+        n, b = config.mmd_batch, len(x)
+        if n <= b:
+            return (h_fake, h_real) if code else (fake, x)
+        xp = chainer.backend.get_array_module(x)
+        more = gen(sample_z(rs, n - b, config.n_z, config.z_categories))
+        past = x[:0] if self._mmd_memory is None else \
+            chainer.backend.get_device_from_array(x).send(self._mmd_memory)
+        self._mmd_memory = xp.concatenate([x, past])[:n - b]
+        if not code:
+            return chainer.functions.concat([fake, more], axis=0), xp.concatenate([x, past])
+        fakes = chainer.functions.concat([h_fake, dis.encode(self._with_noise(more, rs))], axis=0)
+        if not len(past):
+            return fakes, h_real.array
+        with chainer.no_backprop_mode():
+            h_past = dis.encode(self._with_noise(past, rs)).array
+        return fakes, xp.concatenate([h_real.array, h_past])
 
     def _projection(self, xp):
         """BEGAN-CS's fixed P (z -> h's space), made once on D's device."""
@@ -149,3 +173,20 @@ class BeganUpdater(training.StandardUpdater):
             serializer('config', numpy.array(json.dumps(self.config.to_dict())))
         super().serialize(serializer)
         self.k = float(serializer('k', self.k))
+        if self.config.mmd_batch > 0:
+            self._serialize_mmd_memory(serializer)
+
+    def _serialize_mmd_memory(self, serializer):
+        """The reals --mmd-batch keeps travel with the snapshot, so a resumed
+        run's MMD sees what the uninterrupted run's would."""
+        if not isinstance(serializer, chainer.serializer.Deserializer):
+            memory = self._mmd_memory
+            serializer('mmd_memory', numpy.zeros(0, numpy.float32) if memory is None
+                       else chainer.backend.CpuDevice().send(memory))
+            return
+        try:
+            memory = serializer('mmd_memory', None)
+        except KeyError:   # a snapshot of a run without --mmd-batch
+            memory = None
+        self._mmd_memory = numpy.asarray(memory) if memory is not None and \
+            numpy.asarray(memory).size else None   # sent to x's device at the next step

@@ -249,11 +249,17 @@ def main(argv=None):
             print(f'  {result["modes"]} modes, {result["high_quality"]:.1f}% high quality, '
                   f'KL {result["kl"]:.3f}, k {result["k"]:.3f} ({result["seconds"]} s)',
                   flush=True)
-            runs = [r for r in read_runs(runs_path) if r['toy'] in args.toys]
-            with open(os.path.join(out, 'table.md'), 'w') as f:
-                f.write(table(args, runs))
-            picture(args, runs, os.path.join(out, 'scatter.png'))
+            write_results(args, out, runs_path)
+    write_results(args, out, runs_path)   # also when every run was already done
     print(f'table: {os.path.join(out, "table.md")}')
+
+
+def write_results(args, out, runs_path):
+    runs = [r for r in read_runs(runs_path) if r['toy'] in args.toys]
+    if runs:
+        with open(os.path.join(out, 'table.md'), 'w') as f:
+            f.write(table(args, runs))
+        picture(args, runs, os.path.join(out, 'scatter.png'))
 
 
 if __name__ == '__main__':

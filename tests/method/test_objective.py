@@ -123,21 +123,51 @@ def test_capped_fake_loss_by_hand():
     assert float(objective.capped_fake_loss(fake, rec, 5.0).array) == pytest.approx(0.75)
 
 
-def test_code_mmd_by_hand():
-    real = numpy.array([[0.0], [1.0], [2.0]], numpy.float32)  # median squared distance 1
-    fake = numpy.array([[0.0], [2.0]], numpy.float32)
-    e1, e4 = math.exp(-1), math.exp(-4)
-    ff = e4                                   # the one pair of fakes, 2 apart
-    rr = (4 * e1 + 2 * e4) / 6                # the 6 ordered pairs of reals
-    fr = (2 + 2 * e1 + 2 * e4) / 6            # fakes to reals
-    value = objective.code_mmd(fake, real, 0.5)
-    assert float(value.array) == pytest.approx(0.5 * (ff + rr - 2 * fr), rel=1e-5)
+def test_median_squared_distance():
+    # pairs of (0, 0), (3, 0), (0, 4): squared distances 9, 16, 25
+    real = numpy.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]], numpy.float32)
+    assert objective.median_squared_distance(real) == pytest.approx(16.0)
 
 
-def test_code_mmd_pulls_fakes_to_the_reals_and_apart():
-    real = numpy.array([[0.0], [1.0], [2.0]], numpy.float32)
-    fake = chainer.Variable(numpy.array([[2.9], [3.0]], numpy.float32))
-    objective.code_mmd(fake, real, 1.0).backward()
-    step = -fake.grad[:, 0]          # the direction descent moves them
-    assert step[0] < 0                # towards the reals (smaller values)...
-    assert step[1] - step[0] > 0      # ...and apart from each other
+def test_mmd_by_hand():
+    # reals 0 and 2: median squared distance 4, one bandwidth s^2 = 4, so
+    # k(d^2) = exp(-d^2 / 8). Fakes 0 and 1:
+    #   fake-fake k(1), real-real k(4), fake-real (k(0) + k(4) + 2 k(1)) / 4
+    #   MMD^2 = e^-1/8 + e^-1/2 - (1 + e^-1/2 + 2 e^-1/8) / 2 = (e^-1/2 - 1) / 2
+    fake = chainer.Variable(numpy.array([[0.0], [1.0]], numpy.float32))
+    real = numpy.array([[0.0], [2.0]], numpy.float32)
+    value = objective.mmd(fake, real, 0.5, scales=(1.0,))
+    assert float(value.array) == pytest.approx(0.5 * (math.exp(-0.5) - 1) / 2, rel=1e-5)
+    value.backward()
+    # d/df0: the pair term e^-1/8 / 4, the real-0 term 0, the real-2 term
+    # -(1/2) e^-1/2 (2/4); d/df1: -e^-1/8 / 4, the two reals cancel. Times 0.5.
+    numpy.testing.assert_allclose(
+        fake.grad, 0.5 * numpy.array([[math.exp(-1 / 8) / 4 - math.exp(-0.5) / 4],
+                                      [-math.exp(-1 / 8) / 4]]), rtol=1e-5)
+
+
+def test_mmd_mixture_of_bandwidths_and_no_gradient_to_reals():
+    fake = chainer.Variable(numpy.array([[0.0], [1.0]], numpy.float32))
+    real = chainer.Variable(numpy.array([[0.0], [2.0]], numpy.float32))
+    # two bandwidths: the mean of the one-bandwidth values
+    one = [float(objective.mmd(fake, real, 1.0, scales=(s,)).array) for s in (0.5, 1.0)]
+    both = objective.mmd(fake, real, 1.0, scales=(0.5, 1.0))
+    assert float(both.array) == pytest.approx(sum(one) / 2, rel=1e-5)
+    both.backward()
+    assert real.grad is None and fake.grad is not None
+
+
+def test_mmd_sees_a_collapsed_batch():
+    """Two modes: a batch all in one mode scores far above another draw
+    of the same two modes."""
+    rs = numpy.random.RandomState(0)
+    centres = numpy.array([[2.0, 0.0], [-2.0, 0.0]], numpy.float32)
+
+    def draw():   # 64 independent points
+        return centres[rs.randint(0, 2, 64)] + rs.normal(size=(64, 2)).astype(numpy.float32) * 0.05
+    real, other = draw(), draw()
+    collapsed = numpy.repeat(real[:1], 64, axis=0)
+    assert float(objective.mmd(collapsed, real, 1.0).array) \
+        > 10 * abs(float(objective.mmd(other, real, 1.0).array))
+    with pytest.raises(ValueError):
+        objective.mmd(collapsed[:1], real, 1.0)

@@ -96,7 +96,7 @@ def test_presets(tmp_path, args, changed):
     saved = json.loads((tmp_path / 'm' / 'model.json').read_text())
     post = {'k_init': 0.0, 'lambda_k': 0.001, 'margin': 0.0, 'code_matching': 0.0,
             'lr': 1e-4, 'lr_d': 0.0, 'pull_away': 0.0, 'latent_recovery': 0.0,
-            'code_mmd': 0.0, 'k_balance': 'difference', 'mixture_shape': 'ring'}
+            'k_balance': 'difference', 'mixture_shape': 'ring'}
     for key, value in dict(post, **changed).items():
         assert saved[key] == pytest.approx(value) if isinstance(value, float) else \
             saved[key] == value, key

@@ -12,8 +12,8 @@ SHARED = ['--n-z', '--n-h', '--gamma', '--lambda-k', '--lr', '--batch-size', '--
           '--h-penalty', '--lr-patience', '--epochs', '--seed', '--gpu', '--resume',
           '--no-fast-cpu',
           # the mode-coverage options: both experiments offer every one
-          '--k-balance', '--pull-away', '--latent-recovery', '--code-matching', '--code-mmd',
-          '--margin', '--lr-d']
+          '--k-balance', '--pull-away', '--latent-recovery', '--code-matching', '--margin',
+          '--lr-d', '--mmd', '--mmd-space', '--mmd-batch', '--z-categories']
 
 
 def options_in_help(script):
