@@ -15,8 +15,12 @@ as it ends; a sweep that is cut off continues where it stopped (a cut run
 resumes from its snapshot). RESULTS/table.md (mean and spread over seeds,
 published rows beside) and RESULTS/scatter.png are rewritten after each run.
 RESULTS is benchmarks/results/mode_coverage/NAME (NAME: the preset, or --name).
+The same command in a second terminal uses a second core: each run is
+claimed by one process (a lock that ends with it), the other takes the next.
 """
 import argparse
+import contextlib
+import fcntl
 import json
 import math
 import os
@@ -240,18 +244,37 @@ def main(argv=None):
     check_same_options(args, read_runs(runs_path))
     for toy in args.toys:
         for seed in range(args.seeds):
-            if any(r['toy'] == toy and r['seed'] == seed for r in read_runs(runs_path)):
-                continue
-            print(f'{args.name}: {toy} seed {seed} ...', flush=True)
-            result = run_one(args, toy, seed)
-            with open(runs_path, 'a') as f:
-                f.write(json.dumps(result) + '\n')
+            with claim(args, toy, seed) as mine:
+                # Another sweep of the same name (a second terminal: a
+                # second core) may hold this run or have finished it.
+                if not mine or any(r['toy'] == toy and r['seed'] == seed
+                                   for r in read_runs(runs_path)):
+                    continue
+                print(f'{args.name}: {toy} seed {seed} ...', flush=True)
+                result = run_one(args, toy, seed)
+                with open(runs_path, 'a') as f:
+                    f.write(json.dumps(result) + '\n')
             print(f'  {result["modes"]} modes, {result["high_quality"]:.1f}% high quality, '
                   f'KL {result["kl"]:.3f}, k {result["k"]:.3f} ({result["seconds"]} s)',
                   flush=True)
             write_results(args, out, runs_path)
     write_results(args, out, runs_path)   # also when every run was already done
     print(f'table: {os.path.join(out, "table.md")}')
+
+
+@contextlib.contextmanager
+def claim(args, toy, seed):
+    """Yields whether this process holds the run (toy, seed) of this sweep:
+    an exclusive lock on a file in its work folder, which the system drops
+    when the process ends, so a cut-off sweep leaves no stale claim."""
+    os.makedirs(os.path.join(args.work, args.name), exist_ok=True)
+    with open(os.path.join(args.work, args.name, f'{toy}_seed{seed}.lock'), 'w') as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
 
 
 def write_results(args, out, runs_path):

@@ -38,3 +38,19 @@ def test_records_each_run_and_continues(tmp_path):
     # other options into the same folder: refused
     mixed = bench(tmp_path, '--seeds', '2', '--name', 'tiny', '--', '--pull-away', '0.1')
     assert mixed.returncode != 0 and 'other options' in mixed.stderr
+
+
+def test_two_sweeps_at_once_share_the_runs(tmp_path):
+    """The same command twice at once (two cores): every run once."""
+    env = dict(os.environ, MPLBACKEND='Agg')
+    command = [sys.executable, SCRIPT, '--updates', '20', '--toys', 'post,grid', '--seeds', '2',
+               '--name', 'pair', '--results', str(tmp_path / 'results'),
+               '--work', str(tmp_path / 'work')]
+    sweeps = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env) for _ in range(2)]
+    outputs = [sweep.communicate(timeout=300) for sweep in sweeps]
+    assert all(sweep.returncode == 0 for sweep in sweeps), outputs
+    runs = [json.loads(line) for line in
+            (tmp_path / 'results' / 'pair' / 'runs.jsonl').read_text().splitlines()]
+    assert sorted((r['toy'], r['seed']) for r in runs) == [
+        ('grid', 0), ('grid', 1), ('post', 0), ('post', 1)]
