@@ -59,6 +59,7 @@ class Config:
     beta1: float = 0.9
     grad_clip: float = 1.0
     lr_patience: int = 0           # halve lr after this many epochs without a better M (0: off)
+    anneal_epochs: int = 0         # the last N epochs at a tenth of both learning rates (0: off)
     epochs: int = 200
     updates_per_epoch: int = 500   # mixture only; image epochs are len(data) / batch
     seed: int = 0
@@ -124,6 +125,10 @@ class Config:
         need(self.mixture_std > 0, f'mixture-std must be > 0, got {self.mixture_std}')
         need(self.seed >= 0, f'seed must be >= 0, got {self.seed}')
         need(self.lr_patience >= 0, f'lr-patience must be >= 0, got {self.lr_patience}')
+        need(0 <= self.anneal_epochs <= self.epochs,
+             f'anneal-epochs must be in [0, epochs ({self.epochs})], got {self.anneal_epochs}')
+        need(not (self.anneal_epochs and self.lr_patience),
+             'anneal-epochs and lr-patience both set the learning rate; use one of them')
         if self.arch == 'blog':
             need(self.image_size >= 16 and self.image_size % 16 == 0,
                  f'size must be a multiple of 16 (>= 16) for the blog networks, '
@@ -258,6 +263,8 @@ HELP = {
     'grad_clip': 'gradient norm clipping threshold',
     'lr_patience': 'halve the learning rate after this many epochs without a lower '
                    'M_global, as the paper does (0: never)',
+    'anneal_epochs': 'train the last N epochs at a tenth of both learning rates, which '
+                     'sharpens the modes G found (0: off, as in the post)',
     'epochs': 'number of epochs',
     'updates_per_epoch': 'updates per epoch (mixture experiment)',
     'seed': 'random seed (same seed, same run on CPU)',

@@ -27,10 +27,11 @@ PRESET = dict(
 # category, so G need not map a continuous z across the empty gaps between
 # modes; G's loss adds the MMD between 256 of its points and the last 256
 # real ones, which a G missing a mode cannot make small; G learns 10 times
-# faster than D. 12,000 updates.
+# faster than D; the last 2,000 of the 14,000 updates run at a tenth of both
+# rates, which sharpens the modes found.
 PRESETS = {
     'covering': dict(z_categories=64, mmd=1.0, mmd_batch=256, lr=1e-3, lr_d=1e-4,
-                     epochs=24, plot_interval=4),
+                     epochs=28, anneal_epochs=4, plot_interval=4),
 }
 
 

@@ -16,7 +16,7 @@ from began.fast_cpu.adam import Adam
 from began.training.extensions import LogReport, ModelDirWriter, PlotReport
 from began.training.guards import (K_STUCK_MIN_UPDATES, DivergenceGuard, EarlyCheck,
                                    KStuckWarning, iterations_per_epoch)
-from began.training.lr_schedule import HalveLROnStall
+from began.training.lr_schedule import AnnealLR, HalveLROnStall
 from began.training.parallel import Solo
 from began.training.snapshots import remove_stale_temp_files, snapshot, snapshot_path
 
@@ -159,6 +159,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     # Registered on every run (patience 0: off) so every snapshot has its state.
     trainer.extend(HalveLROnStall(config.lr_patience, d_ratio=(config.lr_d or config.lr)
                                   / config.lr), name='HalveLROnStall')
+    trainer.extend(AnnealLR(config), name='AnnealLR')
     if group.is_root:
         trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
         trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')

@@ -54,6 +54,8 @@ def test_missing_model_json(tmp_path):
     (dict(margin=-1.0), 'margin must be >= 0'),
     (dict(code_matching=-1.0), 'code-matching must be >= 0'),
     (dict(mmd=-1.0), 'mmd must be >= 0'),
+    (dict(anneal_epochs=5, epochs=4), r'anneal-epochs must be in \[0, epochs \(4\)\]'),
+    (dict(anneal_epochs=1, lr_patience=2), 'anneal-epochs and lr-patience both'),
     (dict(mmd_space='pixels'), "mmd-space must be 'data' or 'code'"),
     (dict(mmd=1.0, batch_size=1), 'mmd needs batch-size >= 2'),
     (dict(z_categories=8, n_z=8), r'z-categories must be in \[0, n-z\)'),

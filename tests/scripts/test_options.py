@@ -13,7 +13,8 @@ SHARED = ['--n-z', '--n-h', '--gamma', '--lambda-k', '--lr', '--batch-size', '--
           '--no-fast-cpu',
           # the mode-coverage options: both experiments offer every one
           '--k-balance', '--pull-away', '--latent-recovery', '--code-matching', '--margin',
-          '--lr-d', '--mmd', '--mmd-space', '--mmd-batch', '--z-categories']
+          '--lr-d', '--mmd', '--mmd-space', '--mmd-batch', '--z-categories',
+          '--anneal-epochs']
 
 
 def options_in_help(script):
