@@ -152,10 +152,24 @@ def check_writable(path, what):
         raise ConfigError(f'cannot write to the {what} {path} ({e.strerror or e})') from None
 
 
+def named_preset(preset, presets, argv):
+    """The preset that --preset NAME on ``argv`` names: the experiment's own
+    (the post's, 'post') or it with the changes ``presets[NAME]``."""
+    if not presets:
+        return preset
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument('--preset', default='post')
+    known, _ = first.parse_known_args(argv)
+    return dict(preset, **presets.get(known.preset, {}))
+
+
 def train_main(experiment, preset, make_data, make_pictures, argv=None,
                description='', log_trigger=None, extra_arguments=None,
-               make_check_data=None):
+               make_check_data=None, presets=None):
     """The train.py of an experiment.
+
+    presets: {name: changes to ``preset``} offered as --preset NAME (the
+        post's own is 'post', the default); they set the options' defaults.
 
     make_data(config) -> (iterator, dataset or None)
     make_pictures(config, plot_dir, dataset) -> list of Trainer extensions
@@ -177,7 +191,12 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     with group.agreement():
         parser = ArgumentParser(description=description)
         add_run_arguments(parser)
-        preset = dict(preset, experiment=experiment)
+        if presets:
+            parser.add_argument('--preset', choices=['post', *presets], default='post',
+                                help="a new run's defaults: 'post' (the post's configuration) "
+                                     "or a named set of changes to it (a resumed run keeps its "
+                                     "own; options given still win) (default: %(default)s)")
+        preset = dict(named_preset(preset, presets, argv), experiment=experiment)
         config_module.add_arguments(parser, preset)
         if extra_arguments:
             extra_arguments(parser)
@@ -207,7 +226,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
             check_writable(args.model_dir, 'model directory')
             check_writable(args.plot_dir, 'plot directory')
     with group.agreement():
-        group.connect(device, config.batch_size)  # first: all processes meet its collectives
+        group.connect(device, config)  # first: all processes meet its collectives
         chainer.config.type_check = False  # measured: no cost either way; fewer checks
         if args.no_fast_cpu:
             chainer.global_config.began_fast_cpu = False

@@ -54,3 +54,12 @@ def subtract_scaled(a, k, b):
         t = scratch[:len(flat_a[s])]
         numpy.multiply(flat_b[s], k, out=t)
         flat_a[s] -= t
+
+
+def set_separate_gradients(dis, gen, loss_d, loss_g):
+    """The general path: L_D's gradient to ``dis``'s parameters, L_G's to
+    ``gen``'s, one ``chainer.grad`` each. For losses with terms that use
+    D's pass over G(z) other than through L(G(z)) (the mode-coverage
+    options), where set_began_gradients' shortcut does not hold."""
+    chainer.grad([loss_d], [p for _, p in sorted(dis.namedparams())], set_grad=True)
+    chainer.grad([loss_g], [p for _, p in sorted(gen.namedparams())], set_grad=True)

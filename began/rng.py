@@ -15,9 +15,10 @@ numbers. Its draws are other numbers than NumPy's, but as much a function of
 import atexit
 import zlib
 
+import chainer
 import numpy
 
-STREAMS = ('init', 'step', 'mixture', 'order', 'plot')
+STREAMS = ('init', 'step', 'mixture', 'order', 'plot', 'projection')
 
 # (array module, device id, stream) -> that device's generator of the stream.
 _device_generators = {}
@@ -59,6 +60,22 @@ def _free_device_generators():
     _device_generators.clear()
 
 
-def sample_z(rs, batch_size, n_z, dtype=numpy.float32):
-    """z ~ U(-1, 1)^n_z, drawn from ``rs`` on its own device."""
-    return rs.uniform(-1, 1, (batch_size, n_z)).astype(dtype, copy=False)
+def sample_z(rs, batch_size, n_z, categories=0, dtype=numpy.float32):
+    """z ~ U(-1, 1)^n_z, drawn from ``rs`` on its own device. With
+    ``categories`` K > 0, z's first K coordinates are instead a one-hot of a
+    uniform category, scaled by ``category_scale``: G can then map each
+    category to its own mode with no z in between (a continuous z must
+    cross the gaps between modes, and leaves points there)."""
+    z = rs.uniform(-1, 1, (batch_size, n_z)).astype(dtype, copy=False)
+    if categories:
+        xp = chainer.backend.get_array_module(z)
+        picked = rs.randint(0, categories, batch_size)
+        z[:, :categories] = 0
+        z[xp.arange(batch_size), picked] = category_scale(n_z, categories)
+    return z
+
+
+def category_scale(n_z, categories):
+    """The one-hot's height: the norm of z's uniform part, sqrt((N_z - K) / 3),
+    so that the category weighs in G's input as much as the rest of z."""
+    return max(((n_z - categories) / 3) ** 0.5, 1.0)

@@ -26,9 +26,9 @@ from began.rng import random_state, sample_z  # noqa: E402
 from began.nets.sampling import generate, lerp  # noqa: E402
 
 
-def image_interpolation(generator, paths, x, steps, seed, invert_steps):
+def image_interpolation(generator, paths, x, steps, seed, invert_steps, categories=0):
     """Real a, G between the inverted z of a and b, real b: one row."""
-    z, error = invert(generator, x, invert_steps, seed=seed)
+    z, error = invert(generator, x, invert_steps, seed=seed, categories=categories)
     for path, e in zip(paths, error):
         print(f'inverted {path}: mean |x - G(z)| = {e:.3f}')
     row = generate(generator, lerp(z[0], z[1], steps))
@@ -50,7 +50,8 @@ def main(argv=None):
         real = to_float(numpy.stack([read_image(p, size) for p in args.images]))
     open_output(args.out)
 
-    ends = sample_z(random_state(numpy, args.seed, 'plot', 6), 2 * args.pairs, config.n_z)
+    ends = sample_z(random_state(numpy, args.seed, 'plot', 6), 2 * args.pairs, config.n_z,
+                    config.z_categories)
     pairs = list(zip(ends[0::2], ends[1::2]))
     outputs = {'analogy_z.png': z_interpolations(generator, pairs, args.steps)}
     images = generate(generator, ends)

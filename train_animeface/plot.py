@@ -29,7 +29,7 @@ def main(argv=None):
     if args.image_dir:
         real = pick(ImageFolderDataset(args.image_dir, config.image_size), n, args.seed)
     open_output(args.out)
-    z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z)
+    z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z, config.z_categories)
     path = save(sample_grid(generator, z, args.rows, args.cols),
                 os.path.join(args.out, 'samples.png'), config.image_size)
     print(f'wrote {path}')

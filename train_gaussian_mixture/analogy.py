@@ -26,7 +26,7 @@ def main(argv=None):
     config, generator, _, args = load_main(parser, 'gaussian_mixture', argv)
     open_output(args.out)
     rs = random_state(numpy, args.seed, 'plot', 2)
-    ends = sample_z(rs, 2 * args.pairs, config.n_z)
+    ends = sample_z(rs, 2 * args.pairs, config.n_z, config.z_categories)
     z = numpy.concatenate([lerp(ends[2 * i], ends[2 * i + 1], args.steps)
                            for i in range(args.pairs)])
     paths = generate(generator, z).reshape(args.pairs, args.steps, 2)

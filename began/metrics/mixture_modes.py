@@ -1,21 +1,32 @@
-"""Mode coverage of 2-D samples of the ring: the VEEGAN / PacGAN metrics."""
+"""Mode coverage of 2-D samples of a mixture (ring or grid): the VEEGAN /
+PacGAN metrics, and the KL between the generated and true mode histograms."""
 import numpy
 
 from began.data.mixture import mode_centers
 
 
-def mode_metrics(points, num_mixture=8, radius=2.0, std=0.04):
-    """Modes captured and % high-quality samples (VEEGAN / PacGAN protocol).
+def mode_metrics(points, num_mixture=8, radius=2.0, std=0.04, shape='ring'):
+    """Modes captured, % high-quality samples and the modes' KL.
 
     A sample is high quality when it lies within 3 std of its nearest mode; a
     mode is captured when at least one high-quality sample is nearest to it.
+    ``kl`` is KL(p_gen || p_true) in nats, p_gen the histogram of the
+    high-quality samples over the modes, p_true uniform (as the mixture is):
+    0 for a perfect sampler (up to sampling noise), log(num_mixture) for one
+    mode; NaN when no sample is high quality (as the toy faces' face_kl).
     """
-    points = numpy.asarray(points, dtype=numpy.float64)
-    centers = mode_centers(num_mixture, radius).astype(numpy.float64)
+    points = numpy.asarray(points, dtype=numpy.float64).reshape(-1, 2)
+    centers = mode_centers(num_mixture, radius, shape).astype(numpy.float64)
     dist = numpy.linalg.norm(points[:, None, :] - centers[None], axis=2)
     nearest = dist.argmin(1)
     high_quality = dist[numpy.arange(len(points)), nearest] <= 3 * std
+    counts = numpy.bincount(nearest[high_quality], minlength=num_mixture)
+    kl = float('nan')
+    if counts.sum():
+        p = counts[counts > 0] / counts.sum()
+        kl = float(numpy.sum(p * numpy.log(p * num_mixture)))
     return {
-        'modes': int(len(numpy.unique(nearest[high_quality]))),
+        'modes': int((counts > 0).sum()),
         'high_quality': 100.0 * float(high_quality.mean()) if len(points) else 0.0,
+        'kl': kl,
     }

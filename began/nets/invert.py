@@ -4,18 +4,24 @@ import chainer
 import chainer.functions as F
 import numpy
 
-from began.rng import random_state, sample_z
+from began.rng import category_scale, random_state, sample_z
 
 
-def invert(generator, x, steps=500, lr=0.05, seed=0):
-    """z (kept in [-1, 1], the prior's support) whose G(z) is closest to each
-    image of x (N, 3, H, W) in [-1, 1]; returns (z, mean absolute error per image)."""
+def invert(generator, x, steps=500, lr=0.05, seed=0, categories=0):
+    """z (kept in the prior's support: [-1, 1], and [0, scale] for the one-hot
+    part of --z-categories) whose G(z) is closest to each image of x
+    (N, 3, H, W) in [-1, 1]; returns (z, mean absolute error per image)."""
     device = generator.device
     x = device.send(numpy.asarray(x, numpy.float32))
+    n_z = generator_n_z(generator)
+    low = numpy.full(n_z, -1, numpy.float32)
+    high = numpy.ones(n_z, numpy.float32)
+    low[:categories], high[:categories] = 0, category_scale(n_z, categories)
     holder = chainer.Link()
     with holder.init_scope():
         holder.z = chainer.Parameter(device.send(
-            sample_z(random_state(numpy, seed, 'plot', 4), len(x), generator_n_z(generator))))
+            sample_z(random_state(numpy, seed, 'plot', 4), len(x), n_z, categories)))
+    low, high = device.send(low), device.send(high)
     optimizer = chainer.optimizers.Adam(alpha=lr)
     optimizer.setup(holder)
     with chainer.using_config('train', False):
@@ -23,7 +29,7 @@ def invert(generator, x, steps=500, lr=0.05, seed=0):
             holder.cleargrads()
             F.mean_absolute_error(generator(holder.z), x).backward()
             optimizer.update()
-            device.xp.clip(holder.z.array, -1, 1, out=holder.z.array)
+            device.xp.clip(holder.z.array, low, high, out=holder.z.array)
         with chainer.no_backprop_mode():
             error = F.mean(abs(generator(holder.z) - x), axis=(1, 2, 3))
     cpu = chainer.backend.CpuDevice()

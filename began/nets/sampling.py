@@ -9,7 +9,8 @@ from began.rng import random_state, sample_z
 def fixed_z(config, n, xp=numpy, key=0):
     """The same n z vectors every time for a given seed and key, so pictures
     compare across epochs."""
-    return sample_z(random_state(numpy, config.seed, 'plot', key), n, config.n_z)
+    return sample_z(random_state(numpy, config.seed, 'plot', key), n, config.n_z,
+                    config.z_categories)
 
 
 def _batched(fn, x, batch_size, device):

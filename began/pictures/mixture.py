@@ -18,7 +18,13 @@ METRIC_POINTS = 2500    # samples scored, as in VEEGAN / PacGAN
 
 def mixture_params(config):
     return dict(num_mixture=config.num_mixture, radius=config.mixture_radius,
-                std=config.mixture_std)
+                std=config.mixture_std, shape=config.mixture_shape)
+
+
+def plot_limit(config):
+    """Axes at [-4, 4] (the post's ring, comparable across runs), wider
+    when the modes reach further (the grid of 25 reaches +-4)."""
+    return max(plot_points.LIMIT, config.mixture_radius + 1.0)
 
 
 def real_points(config, n=NUM_POINTS):
@@ -41,16 +47,19 @@ def draw(config, generator, discriminator, plot_dir, tag):
     title = (f'{tag}: {metrics["modes"]}/{config.num_mixture} modes, '
              f'{metrics["high_quality"]:.1f}% high quality')
     panels = [('real', real), ('generated G(z)', fake), ('reconstructed D(x)', rec)]
-    paths = [plot_points.scatter(os.path.join(plot_dir, f'scatter_{tag}.png'), panels, title),
-             plot_points.density(os.path.join(plot_dir, f'kde_{tag}.png'), panels, title)]
+    limit = plot_limit(config)
+    paths = [plot_points.scatter(os.path.join(plot_dir, f'scatter_{tag}.png'), panels, title,
+                                 limit),
+             plot_points.density(os.path.join(plot_dir, f'kde_{tag}.png'), panels, title,
+                                 limit)]
     return metrics, paths
 
 
 class MixturePictures(training.Extension):
-    """At the trigger's epochs: pictures in plot_dir, and 'modes' and
-    'high_quality' reported into the log beside the losses."""
+    """At the trigger's epochs: pictures in plot_dir, and 'modes',
+    'high_quality' and 'mode_kl' reported into the log beside the losses."""
     priority = training.PRIORITY_WRITER
-    report_keys = ('modes', 'high_quality')
+    report_keys = ('modes', 'high_quality', 'mode_kl')
 
     def __init__(self, config, plot_dir):
         self.config, self.plot_dir = config, plot_dir
@@ -65,4 +74,5 @@ class MixturePictures(training.Extension):
             # A full disk must not end a long run: the pictures are not the model.
             warnings.warn(f'could not write the {tag} pictures to {self.plot_dir}: {e}')
             metrics = sample_metrics(self.config, updater.generator)
-        chainer.report(metrics)
+        chainer.report({'modes': metrics['modes'], 'high_quality': metrics['high_quality'],
+                        'mode_kl': metrics['kl']})

@@ -106,7 +106,8 @@ class EarlyCheck(training.Extension):
 
 class KStuckWarning(training.Extension):
     """Warns once when k_t has been exactly 0 or exactly 1 for ``stretch``
-    updates in a row (default max(1000, one epoch))."""
+    updates in a row (default max(1000, one epoch)); not when lambda_k is 0,
+    which holds k_t where the run chose to put it (e.g. --preset covering)."""
     trigger = (1, 'iteration')
 
     def __init__(self, stretch):
@@ -115,7 +116,7 @@ class KStuckWarning(training.Extension):
 
     def __call__(self, trainer):
         updater = trainer.updater
-        if updater.k not in (0.0, 1.0):
+        if updater.k not in (0.0, 1.0) or updater.config.lambda_k == 0:
             self.since = -1
             return
         if self.since < 0:

@@ -1,4 +1,5 @@
-"""The BEGAN paper's learning-rate schedule: halve it when M_global stalls."""
+"""Learning-rate schedules: the BEGAN paper's (halve it when M_global
+stalls) and an annealed end (the last epochs at a tenth of the rates)."""
 from chainer import training
 
 
@@ -12,8 +13,9 @@ class HalveLROnStall(training.Extension):
     trigger = (1, 'iteration')
     priority = training.PRIORITY_READER
 
-    def __init__(self, patience, min_lr=1e-6):
-        self.patience, self.min_lr = patience, min_lr
+    def __init__(self, patience, min_lr=1e-6, d_ratio=1.0):
+        # d_ratio: D's rate over G's (--lr-d), kept through each halving.
+        self.patience, self.min_lr, self.d_ratio = patience, min_lr, d_ratio
         # Negative means "none yet" (M >= 0, lr > 0): snapshots hold no Inf.
         self.best, self.waited, self.lr = -1.0, 0, -1.0
         self.total, self.count = 0.0, 0
@@ -42,11 +44,44 @@ class HalveLROnStall(training.Extension):
             print(f'M_global has not improved for {self.patience} epoch(s): lr -> {self.lr:g}')
 
     def _apply(self, trainer):
-        for name in ('gen', 'dis'):
-            trainer.updater.get_optimizer(name).alpha = self.lr
+        trainer.updater.get_optimizer('gen').alpha = self.lr
+        trainer.updater.get_optimizer('dis').alpha = max(self.lr * self.d_ratio, self.min_lr)
 
     def serialize(self, serializer):
         for name in ('best', 'lr', 'total'):
             setattr(self, name, float(serializer(name, getattr(self, name))))
         for name in ('waited', 'count'):
             setattr(self, name, int(serializer(name, getattr(self, name))))
+
+
+#: What --anneal-epochs multiplies both learning rates by.
+ANNEAL_FACTOR = 0.1
+
+
+class AnnealLR(training.Extension):
+    """The last ``config.anneal_epochs`` epochs of the run at a tenth of both
+    learning rates (0: off). Measured on the 2-D toys: with --preset
+    covering, G's points sit around the right modes but move about at the
+    full rate; a tenth of it for the last 2,000 updates lifts the share of
+    high-quality samples from 40-90% to 98-100% (benchmarks/results/).
+
+    A function of the epoch alone (no state), so a resumed run gets the
+    same rates; set after each update for the next one.
+    """
+    trigger = (1, 'iteration')
+    priority = training.PRIORITY_READER
+
+    def __init__(self, config):
+        self.epochs, self.last = config.epochs, config.anneal_epochs
+        self.lr_g, self.lr_d = config.lr, config.lr_d or config.lr
+
+    def initialize(self, trainer):
+        self(trainer)
+
+    def __call__(self, trainer):
+        if self.last <= 0:
+            return
+        updater = trainer.updater
+        scale = ANNEAL_FACTOR if updater.epoch_detail >= self.epochs - self.last else 1.0
+        updater.get_optimizer('gen').alpha = self.lr_g * scale
+        updater.get_optimizer('dis').alpha = self.lr_d * scale

@@ -66,7 +66,7 @@ class Solo:
     def device_id(self, gpu):
         return gpu
 
-    def connect(self, device, batch_size):
+    def connect(self, device, config):
         pass
 
     def synchronise(self, *links):
@@ -134,9 +134,10 @@ class Group:
         """--gpu N: device N + this process's rank on its machine."""
         return gpu if gpu is None or gpu < 0 else gpu + self.local_rank
 
-    def connect(self, device, batch_size):
+    def connect(self, device, config):
         """The ChainerMN communicator for this device. Collective: the first
         thing in an agreement block, so that every process reaches it."""
+        batch_size = config.batch_size
         name = 'naive' if device.xp is numpy else 'pure_nccl'
         try:
             self.comm = chainermn.create_communicator(name, mpi_comm=self.world.Dup())
@@ -145,6 +146,13 @@ class Group:
         if batch_size % self.size:
             raise ConfigError(f'--batch-size {batch_size} does not split evenly over '
                               f'{self.size} processes; use a multiple of {self.size}')
+        coupled = config.batch_coupled_terms()
+        if coupled:
+            # Each process would compute them on its share of the batch alone:
+            # other maths than one process's, so refused rather than approximated.
+            raise ConfigError(f"{', '.join('--' + n.replace('_', '-') for n in coupled)} "
+                              f'compare samples across the batch and run in one process '
+                              f'only, not under mpiexec with {self.size}')
 
     def synchronise(self, *links):
         """The links with every batch normalisation synchronised."""

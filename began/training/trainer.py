@@ -16,17 +16,17 @@ from began.fast_cpu.adam import Adam
 from began.training.extensions import LogReport, ModelDirWriter, PlotReport
 from began.training.guards import (K_STUCK_MIN_UPDATES, DivergenceGuard, EarlyCheck,
                                    KStuckWarning, iterations_per_epoch)
-from began.training.lr_schedule import HalveLROnStall
+from began.training.lr_schedule import AnnealLR, HalveLROnStall
 from began.training.parallel import Solo
 from began.training.snapshots import remove_stale_temp_files, snapshot, snapshot_path
 
 LOSS_KEYS = ['loss_real', 'loss_fake', 'loss_d', 'loss_g']
 
 
-def make_optimizer(config, link):
-    """Adam with gradient-norm clipping, as in the post (Chainer's Adam, its
-    CPU update in cache-sized slices: began.fast_cpu.adam)."""
-    optimizer = Adam(alpha=config.lr, beta1=config.beta1)
+def make_optimizer(config, link, lr=None):
+    """Adam with gradient-norm clipping, as in the post (``lr``: config.lr;
+    Chainer's Adam, its CPU update in cache-sized slices: began.fast_cpu.adam)."""
+    optimizer = Adam(alpha=lr or config.lr, beta1=config.beta1)
     optimizer.setup(link)
     optimizer.add_hook(chainer.optimizer_hooks.GradientClipping(config.grad_clip))
     return optimizer
@@ -122,7 +122,8 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     if device.xp is numpy and fast_cpu.enabled():
         fast_cpu.keep_freed_memory()  # each step reuses the last one's big arrays
     updater = group.updater(iterator, make_optimizer(config, generator),
-                            make_optimizer(config, discriminator), config, device=device)
+                            make_optimizer(config, discriminator, config.lr_d or config.lr),
+                            config, device=device)
     # Trainer.run() makes its out folder: the model directory, process 0's alone.
     trainer = training.Trainer(updater, (config.epochs, 'epoch'),
                                out=model_dir if group.is_root else os.curdir)
@@ -156,7 +157,9 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
         for ext in pictures:
             trainer.extend(ext, trigger=picture_trigger(config))
     # Registered on every run (patience 0: off) so every snapshot has its state.
-    trainer.extend(HalveLROnStall(config.lr_patience), name='HalveLROnStall')
+    trainer.extend(HalveLROnStall(config.lr_patience, d_ratio=(config.lr_d or config.lr)
+                                  / config.lr), name='HalveLROnStall')
+    trainer.extend(AnnealLR(config), name='AnnealLR')
     if group.is_root:
         trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
         trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')

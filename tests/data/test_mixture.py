@@ -1,3 +1,5 @@
+import math
+
 import numpy
 import pytest
 
@@ -28,9 +30,12 @@ def test_metrics_of_true_samples_capture_all_modes():
 
 def test_metrics_of_a_collapsed_generator():
     points = numpy.tile(mode_centers()[3], (2500, 1))
-    assert mode_metrics(points) == {'modes': 1, 'high_quality': 100.0}
+    assert mode_metrics(points) == {'modes': 1, 'high_quality': 100.0,
+                                    'kl': pytest.approx(math.log(8))}
     far = numpy.zeros((100, 2))  # the origin is far from every mode
-    assert mode_metrics(far) == {'modes': 0, 'high_quality': 0.0}
+    metrics = mode_metrics(far)
+    assert metrics['modes'] == 0 and metrics['high_quality'] == 0.0
+    assert math.isnan(metrics['kl'])
 
 
 def test_iterator_is_a_function_of_seed_and_iteration():
@@ -41,3 +46,50 @@ def test_iterator_is_a_function_of_seed_and_iteration():
     b.iteration = 3
     numpy.testing.assert_array_equal(b.next(), batches[3])
     assert not numpy.array_equal(MixtureIterator(16, 5, seed=8).next(), batches[0])
+
+
+def test_the_post_ring_is_drawn_as_before():
+    """The default ring's sampling is the original formula, draw for draw
+    (resumed runs and their tests rely on it)."""
+    rs, again = numpy.random.RandomState(3), numpy.random.RandomState(3)
+    modes = again.randint(0, 8, 50)
+    angles = -math.pi / 2 + 2 * math.pi * modes / 8
+    want = 2.0 * numpy.stack([numpy.cos(angles), numpy.sin(angles)], 1) \
+        + again.normal(0, 0.04, (50, 2))
+    numpy.testing.assert_allclose(sample_mixture(rs, 50), want, rtol=1e-6, atol=1e-6)
+    # 8 distinct angles (linspace(0, 2 pi, 8) would give 7)
+    assert len({tuple(c) for c in numpy.round(mode_centers(8, 1.0), 6)}) == 8
+
+
+def test_grid_of_25_centres():
+    centers = mode_centers(25, 4.0, 'grid')
+    assert centers.shape == (25, 2)
+    assert sorted({float(v) for v in centers.ravel()}) == [-4.0, -2.0, 0.0, 2.0, 4.0]
+    assert len({tuple(c) for c in centers}) == 25
+    with pytest.raises(ValueError, match='square'):
+        mode_centers(8, 4.0, 'grid')
+
+
+def test_grid_samples_and_metrics():
+    points = sample_mixture(numpy.random.RandomState(0), 2500, 25, 4.0, 0.05, 'grid')
+    metrics = mode_metrics(points, 25, 4.0, 0.05, 'grid')
+    assert metrics['modes'] == 25
+    assert metrics['high_quality'] == pytest.approx(98.9, abs=1.0)
+    assert metrics['kl'] < 0.02      # sampling noise only: about 24 / (2 * 2500)
+    # the same points read as a ring score nothing
+    assert mode_metrics(points, 8, 2.0, 0.04)['modes'] < 8
+
+
+def test_mode_kl_by_hand():
+    centers = mode_centers(8, 2.0)
+    points = numpy.concatenate([numpy.tile(centers[0], (30, 1)), numpy.tile(centers[5], (10, 1)),
+                                numpy.zeros((60, 2))])   # the origin is low quality: ignored
+    metrics = mode_metrics(points)
+    # p = (3/4, 1/4) on two of 8 modes: 3/4 ln(6) + 1/4 ln(2)
+    assert metrics['kl'] == pytest.approx(0.75 * math.log(6) + 0.25 * math.log(2))
+    assert metrics['modes'] == 2 and metrics['high_quality'] == pytest.approx(40.0)
+
+
+def test_iterator_draws_the_grid():
+    batch = MixtureIterator(64, 5, 0, 25, 4.0, 0.05, 'grid').next()
+    assert numpy.abs(batch).max() < 4.5 and numpy.abs(batch).max() > 3.5

@@ -33,14 +33,37 @@ def expected_grads(config, gen, dis, x, iteration, k):
 
     def losses():
         rs = random_state(numpy, config.seed, 'step', iteration)
-        fake = gen(sample_z(rs, len(x), config.n_z))
+        z = sample_z(rs, len(x), config.n_z, config.z_categories)
+        fake = gen(z)
         noise_real = rs.normal(0, config.noise_std, x.shape).astype(numpy.float32)
         noise_fake = rs.normal(0, config.noise_std, fake.shape).astype(numpy.float32)
         loss_real = objective.reconstruction_loss(x, dis(x + noise_real))
         loss_fake = objective.reconstruction_loss(fake, dis(fake + noise_fake))
+        pushed = loss_fake
+        if config.margin > 0:   # each fake's error counts up to margin L(x)
+            errors = abs(fake - dis(fake + noise_fake)).array.mean(axis=1)
+            cap = config.margin * float(loss_real.array)
+            kept = errors < cap
+            pushed = (chainer.functions.sum(abs(fake - dis(fake + noise_fake))[kept]) / 2
+                      + cap * (~kept).sum()) / len(errors)
         h = dis.encode(x + noise_real)
         penalty = config.h_penalty * chainer.functions.sum(h * h) / h.size  # mean(h^2)
-        return {'dis': loss_real - k * loss_fake + penalty, 'gen': loss_fake, 'h': h}
+        h_fake = dis.encode(fake + noise_fake)
+        p = objective.latent_projection(config.n_z, config.n_h, config.seed)
+        recovery = config.latent_recovery * chainer.functions.mean_absolute_error(h_fake, z @ p)
+        pull_away = config.pull_away * objective.pull_away(h_fake, 1.0)
+        gap = chainer.functions.mean(h_fake, axis=0) - h.array.mean(axis=0)
+        matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
+        pair = (h_fake, h.array) if config.mmd_space == 'code' else (fake, x)
+        if config.mmd_batch > len(x):   # more fakes, from z drawn next (no past reals yet)
+            more = gen(sample_z(rs, config.mmd_batch - len(x), config.n_z, config.z_categories))
+            if config.mmd_space == 'code':
+                more = dis.encode(more + rs.normal(0, config.noise_std, more.shape)
+                                  .astype(numpy.float32))
+            pair = (chainer.functions.concat([pair[0], more], axis=0), pair[1])
+        mmd = objective.mmd(*pair, config.mmd) if config.mmd > 0 else 0
+        return {'dis': loss_real - k * pushed + penalty + recovery,
+                'gen': loss_fake + pull_away + matching + mmd, 'h': h}
 
     grads = {}
     for name, link in (('dis', dis), ('gen', gen)):
@@ -52,13 +75,30 @@ def expected_grads(config, gen, dis, x, iteration, k):
     return grads
 
 
-@pytest.mark.parametrize('h_penalty', [0.0, 0.5])
-def test_gradients_do_not_leak_across(tmp_path, h_penalty):
-    config = tiny_mixture_config(k_init=0.5, noise_std=0.1, h_penalty=h_penalty)
+# Each optional term of the objective, and the network whose loss holds it.
+OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis',
+                  'code_matching': 'gen', 'margin': 'dis', 'mmd': 'gen'}
+
+
+@pytest.mark.parametrize('extra', [{}, dict(h_penalty=0.5), dict(pull_away=0.7),
+                                   dict(latent_recovery=0.3), dict(latent_recovery=0.3, n_z=5),
+                                   dict(code_matching=2.0), dict(margin=0.3), dict(mmd=0.5),
+                                   dict(mmd=0.5, mmd_space='code'), dict(mmd=0.5, mmd_batch=20),
+                                   dict(mmd=0.5, mmd_batch=20, mmd_space='code'),
+                                   dict(mmd=0.5, mmd_batch=20, z_categories=3)])
+def test_gradients_do_not_leak_across(tmp_path, extra):
+    """Each loss's gradient goes to its own network only, with the optional
+    terms: the pull-away term, code matching and the MMD (L_G) reach G
+    only, the latent constraint (L_D) D only."""
+    config = tiny_mixture_config(k_init=0.5, noise_std=0.1, **extra)
     trainer = make_trainer(tmp_path, config)
     updater = trainer.updater
     x = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed).next()
     want = expected_grads(config, updater.generator, updater.discriminator, x, 0, 0.5)
+    # ... and without the optional term (its network's gradient must differ)
+    plain = {name: expected_grads(config.replace(**{name: 0.0}), updater.generator,
+                                  updater.discriminator, x, 0, 0.5)
+             for name in extra if name in OPTIONAL_TERMS}
 
     seen = {}
     for name in ('gen', 'dis'):
@@ -78,6 +118,11 @@ def test_gradients_do_not_leak_across(tmp_path, h_penalty):
     # L_G's gradient differs from L_D's on D: a leak would have shown above.
     d_loss_fake = expected_grads(config, updater.generator, updater.discriminator, x, 0, -1.0)
     assert any(not numpy.allclose(d_loss_fake['dis'][n], want['dis'][n]) for n in want['dis'])
+    # An optional term is there: without it, its network's gradient differs.
+    for name, without in plain.items():
+        net = OPTIONAL_TERMS[name]
+        assert any(not numpy.allclose(without[net][n], want[net][n], rtol=1e-4, atol=1e-7)
+                   for n in want[net]), name
 
 
 def test_one_step_moves_both_networks_and_k(tmp_path):
@@ -128,3 +173,19 @@ def test_snapshot_resume_restores_k_iteration_and_optimizer_state(tmp_path):
             numpy.testing.assert_array_equal(pa.array, pb.array)
             numpy.testing.assert_array_equal(pa.update_rule.state['m'], pb.update_rule.state['m'])
             numpy.testing.assert_array_equal(pa.update_rule.state['v'], pb.update_rule.state['v'])
+
+
+def test_mmd_batch_keeps_the_last_reals_and_a_snapshot_keeps_them(tmp_path):
+    """--mmd-batch 20 with batches of 8: the MMD's reals are the step's 8
+    and the 12 newest before them, and a resumed run has the same ones."""
+    config = tiny_mixture_config(mmd=1.0, mmd_batch=20, epochs=1, updates_per_epoch=3)
+    first = make_trainer(tmp_path, config, 'first')
+    first.run()
+    data = MixtureIterator(config.batch_size, 3, config.seed)
+    batches = [data.next() for _ in range(3)]
+    numpy.testing.assert_array_equal(first.updater._mmd_memory,
+                                     numpy.concatenate([batches[2], batches[1][:4]]))
+    snapshot = tmp_path / 'first' / 'model' / 'snapshot_iter_3.npz'
+    second = make_trainer(tmp_path, config, 'second')
+    load_snapshot(second, read_snapshot(str(snapshot)), str(snapshot))
+    numpy.testing.assert_array_equal(second.updater._mmd_memory, first.updater._mmd_memory)

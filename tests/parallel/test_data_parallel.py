@@ -207,3 +207,17 @@ def test_ctrl_c_stops_every_process_after_the_same_update(tmp_path):
     assert 'Traceback' not in err and out.count('snapshot written at iteration') == 1
     iteration = int(out.split('snapshot written at iteration ')[1].split(':')[0])
     assert (model / f'snapshot_iter_{iteration}.npz').exists()
+
+
+@pytest.mark.parametrize('option', [['--mmd', '1'], ['--pull-away', '0.1'],
+                                    ['--z-categories', '4']])
+def test_batch_coupled_terms_are_refused_with_more_than_one_process(tmp_path, option):
+    """They compare samples across the batch: per process, on its share,
+    they would be other maths than one process's, so a one-line error."""
+    result = mpiexec([MIXTURE, '--n-z', 8, '--n-h', 8, '--hidden', 8, *option,
+                      '--model-dir', tmp_path / 'model', '--plot-dir', tmp_path / 'plot'],
+                     tmp_path / 'dump')
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and option[0] in lines[0] and 'one process' in lines[0], lines
+    assert not (tmp_path / 'model').exists()

@@ -48,6 +48,22 @@ def test_missing_model_json(tmp_path):
     (dict(batch_size=0), 'batch-size must be >= 1'),
     (dict(gamma=float('nan')), 'finite'),
     (dict(h_penalty=-0.1), 'h-penalty must be >= 0'),
+    (dict(pull_away=-1.0), 'pull-away must be >= 0'),
+    (dict(latent_recovery=-1.0), 'latent-recovery must be >= 0'),
+    (dict(lr_d=-1e-4), 'lr-d must be >= 0'),
+    (dict(margin=-1.0), 'margin must be >= 0'),
+    (dict(code_matching=-1.0), 'code-matching must be >= 0'),
+    (dict(mmd=-1.0), 'mmd must be >= 0'),
+    (dict(anneal_epochs=5, epochs=4), r'anneal-epochs must be in \[0, epochs \(4\)\]'),
+    (dict(anneal_epochs=1, lr_patience=2), 'anneal-epochs and lr-patience both'),
+    (dict(mmd_space='pixels'), "mmd-space must be 'data' or 'code'"),
+    (dict(mmd=1.0, batch_size=1), 'mmd needs batch-size >= 2'),
+    (dict(z_categories=8, n_z=8), r'z-categories must be in \[0, n-z\)'),
+    (dict(z_categories=-1), 'z-categories must be in'),
+    (dict(mmd_batch=4, batch_size=8), r'mmd-batch must be 0 or >= batch-size \(8\)'),
+    (dict(k_balance='sum'), "k-balance must be 'difference' or 'ratio'"),
+    (dict(mixture_shape='spiral'), "mixture must be 'ring' or 'grid'"),
+    (dict(mixture_shape='grid', num_mixture=8), 'square number'),
 ])
 def test_validation(changes, message):
     with pytest.raises(ConfigError, match=message):

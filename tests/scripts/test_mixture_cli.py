@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import run_script
+from conftest import run_forked, run_script
 
 TRAIN = 'train_gaussian_mixture/train.py'
 
@@ -64,3 +64,41 @@ def test_plot_of_a_missing_model_is_one_line(tmp_path):
     result = run_script('train_gaussian_mixture/plot.py', '--model-dir', tmp_path / 'none')
     assert result.returncode == 2
     assert result.stderr.strip() == f'error: model directory not found: {tmp_path / "none"}'
+
+
+def test_compare_draws_models_side_by_side(trained):
+    out = trained / 'compare.png'
+    result = run_script('train_gaussian_mixture/compare.py', '--model-dirs', trained / 'model',
+                        trained / 'model', '--labels', 'a', 'b', '--out', out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('a: ') and '/8 modes' in result.stdout
+    assert out.stat().st_size > 0
+    result = run_script('train_gaussian_mixture/compare.py', '--model-dirs', trained / 'model',
+                        '--labels', 'a', 'b', '--out', out)
+    assert result.returncode == 2 and '1 model directories but 2 labels' in result.stderr
+
+
+COVERING = {'z_categories': 64, 'mmd': 1.0, 'mmd_batch': 256, 'lr': 1e-3, 'lr_d': 1e-4,
+            'anneal_epochs': 4}
+
+
+@pytest.mark.parametrize('args, changed', [
+    ([], {}),                                     # the post's configuration
+    (['--preset', 'post'], {}),
+    (['--preset', 'covering'], COVERING),
+    (['--preset', 'covering', '--mmd', '2'], dict(COVERING, mmd=2.0)),  # options win
+])
+def test_presets(tmp_path, args, changed):
+    result = run_forked(TRAIN, *args, '--epochs', 4, '--updates-per-epoch', 1, '--n-z', 72,
+                        '--model-dir', tmp_path / 'm', '--plot-dir', tmp_path / 'p',
+                        '--no-progress', '--no-early-check')
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / 'm' / 'model.json').read_text())
+    post = {'k_init': 0.0, 'lambda_k': 0.001, 'margin': 0.0, 'code_matching': 0.0,
+            'lr': 1e-4, 'lr_d': 0.0, 'pull_away': 0.0, 'latent_recovery': 0.0,
+            'mmd': 0.0, 'mmd_batch': 0, 'mmd_space': 'data', 'z_categories': 0,
+            'anneal_epochs': 0,
+            'k_balance': 'difference', 'mixture_shape': 'ring'}
+    for key, value in dict(post, **changed).items():
+        assert saved[key] == pytest.approx(value) if isinstance(value, float) else \
+            saved[key] == value, key

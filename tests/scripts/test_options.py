@@ -6,11 +6,15 @@ from conftest import run_forked
 
 MIXTURE = 'train_gaussian_mixture/train.py'
 FACES = 'train_animeface/train.py'
-MIXTURE_ONLY = ['--num-mixture', '--mixture-radius', '--mixture-std', '--updates-per-epoch']
+MIXTURE_ONLY = ['--mixture', '--num-mixture', '--mixture-radius', '--mixture-std', '--updates-per-epoch']
 FACES_ONLY = ['--image-dir', '--size', '--num-images', '--score-samples', '--arch', '--dataset']
 SHARED = ['--n-z', '--n-h', '--gamma', '--lambda-k', '--lr', '--batch-size', '--noise-std',
           '--h-penalty', '--lr-patience', '--epochs', '--seed', '--gpu', '--resume',
-          '--no-fast-cpu']
+          '--no-fast-cpu',
+          # the mode-coverage options: both experiments offer every one
+          '--k-balance', '--pull-away', '--latent-recovery', '--code-matching', '--margin',
+          '--lr-d', '--mmd', '--mmd-space', '--mmd-batch', '--z-categories',
+          '--anneal-epochs']
 
 
 def options_in_help(script):

@@ -182,6 +182,16 @@ def test_k_stuck_at_zero_warns_once(tmp_path):
         'k_t has been exactly 0 for 8 updates (iterations 1-8): D and G are out of balance')
 
 
+def test_k_held_on_purpose_does_not_warn(tmp_path):
+    config = tiny_mixture_config(epochs=1, lambda_k=0.0, k_init=1.0, updates_per_epoch=10)
+    trainer = make_trainer(tmp_path, config)
+    trainer.extend(KStuckWarning(3), name='short')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', ImbalanceWarning)
+        trainer.run()
+    assert trainer.updater.k == 1.0
+
+
 def test_k_moving_does_not_warn_and_the_default_stretch(tmp_path):
     trainer = make_trainer(tmp_path, tiny_mixture_config(epochs=1, lambda_k=0.1,
                                                          updates_per_epoch=10))

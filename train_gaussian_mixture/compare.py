@@ -1,0 +1,53 @@
+"""Generated points of several trained mixture models side by side, each
+captioned with its mode coverage (e.g. the post's configuration beside the
+covering one).
+
+    python compare.py --model-dirs post/model covering/model --labels post covering \\
+        --out compare.png
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+from began.cli import ArgumentParser, check_writable, guarded  # noqa: E402
+from began.errors import ConfigError  # noqa: E402
+
+
+@guarded
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--model-dirs', nargs='+', required=True,
+                        help='model directories written by train.py')
+    parser.add_argument('--labels', nargs='+', help='a caption for each (default: the folders)')
+    parser.add_argument('--out', default='plot/compare.png',
+                        help='picture to write (default: %(default)s)')
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    labels = args.labels or args.model_dirs
+    if len(labels) != len(args.model_dirs):
+        raise ConfigError(f'{len(args.model_dirs)} model directories but {len(labels)} labels')
+    check_writable(os.path.dirname(os.path.abspath(args.out)), 'output folder')
+
+    from began.metrics.mixture_modes import mode_metrics
+    from began.nets.sampling import fixed_z, generate
+    from began.pictures import points as plot_points
+    from began.pictures.mixture import METRIC_POINTS, mixture_params, plot_limit, real_points
+    from began.training.model_dir import load_model_dir
+    panels, limit = [], plot_points.LIMIT
+    for model_dir, label in zip(args.model_dirs, labels):
+        config, generator, _ = load_model_dir(model_dir, 'gaussian_mixture')
+        fake = generate(generator, fixed_z(config, METRIC_POINTS))
+        m = mode_metrics(fake, **mixture_params(config))
+        caption = (f'{label}: {m["modes"]}/{config.num_mixture} modes, '
+                   f'{m["high_quality"]:.1f}% high quality')
+        panels.append((caption, fake))
+        print(caption)
+        limit = max(limit, plot_limit(config))
+    real = real_points(config, METRIC_POINTS)   # of the last model's mixture
+    path = plot_points.scatter(args.out, [('real', real)] + panels,
+                               f'{METRIC_POINTS} samples of G each', limit)
+    print(f'wrote {path}')
+
+
+if __name__ == '__main__':
+    main()
