@@ -126,7 +126,8 @@ class Config:
         need(self.seed >= 0, f'seed must be >= 0, got {self.seed}')
         need(self.lr_patience >= 0, f'lr-patience must be >= 0, got {self.lr_patience}')
         need(0 <= self.anneal_epochs <= self.epochs,
-             f'anneal-epochs must be in [0, epochs ({self.epochs})], got {self.anneal_epochs}')
+             f'anneal-epochs must be in [0, epochs ({self.epochs})], got {self.anneal_epochs} '
+             f'(with fewer --epochs, give a smaller --anneal-epochs too)')
         need(not (self.anneal_epochs and self.lr_patience),
              'anneal-epochs and lr-patience both set the learning rate; use one of them')
         if self.arch == 'blog':
