@@ -38,10 +38,9 @@ def main(argv=None):
         config, generator, _ = load_model_dir(model_dir, 'gaussian_mixture')
         fake = generate(generator, fixed_z(config, METRIC_POINTS))
         m = mode_metrics(fake, **mixture_params(config))
-        caption = (f'{label}: {m["modes"]}/{config.num_mixture} modes, '
-                   f'{m["high_quality"]:.1f}% high quality')
-        panels.append((caption, fake))
-        print(caption)
+        scores = f'{m["modes"]}/{config.num_mixture} modes, {m["high_quality"]:.1f}% high quality'
+        panels.append((f'{label}\n{scores}', fake))   # two lines: panels stay apart
+        print(f'{label}: {scores}')
         limit = max(limit, plot_limit(config))
     real = real_points(config, METRIC_POINTS)   # of the last model's mixture
     path = plot_points.scatter(args.out, [('real', real)] + panels,

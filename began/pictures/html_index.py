@@ -51,7 +51,7 @@ CAPTIONS = [
 
 # Results, in the order a person wants them; a kind drawn by epoch whose
 # final picture is not here shows its last epoch among the results.
-RESULTS = ['samples', 'scatter_final', 'kde_final', 'reconstruction_real',
+RESULTS = ['compare', 'samples', 'scatter_final', 'kde_final', 'reconstruction_real',
            'reconstruction_fake', 'real', 'analogy_images', 'analogy', 'analogy_z', 'analogy_h']
 FINAL_OF = {'samples': 'samples', 'scatter': 'scatter_final', 'kde': 'kde_final'}
 CURVES = ['curve_losses', 'curve_M', 'curve_k', 'curve_h']
