@@ -21,20 +21,21 @@ CASES = [  # N, C, O, H, W, k, stride, pad
 ]
 
 
-def chainer_result(x, W, b, stride, pad, gy):
+def result(convolution, x, W, b, stride, pad, gy):
+    """y and the gradients of x, W (and b) of ``convolution`` for output gradient gy."""
     x, W = chainer.Variable(x), chainer.Variable(W)
     b = None if b is None else chainer.Variable(b)
-    y = F.convolution_2d(x, W, b, stride=stride, pad=pad)
+    y = convolution(x, W, b, stride=stride, pad=pad)
     inputs = [v for v in (x, W, b) if v is not None]
     return y.array, [g.array for g in chainer.grad([y], inputs, [chainer.Variable(gy)])]
 
 
-def fast_result(x, W, b, stride, pad, gy):
-    x, W = chainer.Variable(x), chainer.Variable(W)
-    b = None if b is None else chainer.Variable(b)
-    y = conv.convolution_2d(x, W, b, stride=stride, pad=pad)
-    inputs = [v for v in (x, W, b) if v is not None]
-    return y.array, [g.array for g in chainer.grad([y], inputs, [chainer.Variable(gy)])]
+def chainer_result(*args):
+    return result(F.convolution_2d, *args)
+
+
+def fast_result(*args):
+    return result(conv.convolution_2d, *args)
 
 
 def channel_major_view(a):
