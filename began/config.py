@@ -15,6 +15,7 @@ from began.errors import ConfigError
 CONFIG_FILE = 'model.json'
 MIXTURE_SHAPES = ('ring', 'grid')   # began.data.mixture draws both
 MMD_SPACES = ('data', 'code')
+K_BALANCES = ('difference', 'ratio')   # objective.balance computes both
 
 
 @dataclasses.dataclass
@@ -94,7 +95,7 @@ class Config:
         need(self.lambda_k >= 0, f'lambda-k must be >= 0, got {self.lambda_k}')
         need(self.lr > 0, f'lr must be > 0, got {self.lr}')
         need(self.lr_d >= 0, f'lr-d must be >= 0, got {self.lr_d}')
-        need(self.k_balance in ('difference', 'ratio'),
+        need(self.k_balance in K_BALANCES,
              f"k-balance must be 'difference' or 'ratio', got {self.k_balance!r}")
         need(self.mmd_space in MMD_SPACES,
              f"mmd-space must be 'data' or 'code', got {self.mmd_space!r}")
@@ -150,7 +151,7 @@ class Config:
 
     def fake_branch_terms(self):
         """The names of those terms this run turns on."""
-        return [name for name in self.FAKE_BRANCH_TERMS if getattr(self, name) > 0]
+        return self._turned_on(self.FAKE_BRANCH_TERMS)
 
     # Terms that compare the samples of a batch with each other (and the
     # category draw of --z-categories): a data-parallel run would compute
@@ -159,7 +160,14 @@ class Config:
 
     def batch_coupled_terms(self):
         """The names of those terms this run turns on."""
-        return [name for name in self.BATCH_COUPLED_TERMS if getattr(self, name) > 0]
+        return self._turned_on(self.BATCH_COUPLED_TERMS)
+
+    def _turned_on(self, names):
+        return [name for name in names if getattr(self, name) > 0]
+
+    def dis_lr(self):
+        """D's learning rate: --lr-d, or --lr when that is 0 (the post)."""
+        return self.lr_d or self.lr
 
     # --- model.json ------------------------------------------------------
     def to_dict(self):
@@ -287,9 +295,9 @@ OWN_FIELDS = {
 }
 CHOICES = {
     'gaussian_mixture': {'arch': ('mlp',), 'dataset': ('mixture',), 'mixture_shape': MIXTURE_SHAPES,
-                         'k_balance': ('difference', 'ratio'), 'mmd_space': MMD_SPACES},
+                         'k_balance': K_BALANCES, 'mmd_space': MMD_SPACES},
     'animeface': {'arch': ('blog', 'paper'), 'dataset': ('folder', 'toyfaces'),
-                  'k_balance': ('difference', 'ratio'), 'mmd_space': MMD_SPACES},
+                  'k_balance': K_BALANCES, 'mmd_space': MMD_SPACES},
 }
 
 

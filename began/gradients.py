@@ -25,8 +25,7 @@ def set_began_gradients(dis, gen, real_terms, loss_fake, k, fake, fake_in):
     real_terms - k loss_fake, and of ``gen`` to that of loss_fake, where
     loss_fake was computed by ``dis`` from ``fake_in`` (a leaf copy of
     ``fake``, G's output) and real_terms does not depend on G."""
-    dis_params = [p for _, p in sorted(dis.namedparams())]
-    gen_params = [p for _, p in sorted(gen.namedparams())]
+    dis_params, gen_params = parameters(dis), parameters(gen)
     wanted = [fake_in] + (dis_params if k else [])
     grad_in, *fake_grads = chainer.grad([loss_fake], wanted)
     real_grads = chainer.grad([real_terms], dis_params)
@@ -61,5 +60,10 @@ def set_separate_gradients(dis, gen, loss_d, loss_g):
     ``gen``'s, one ``chainer.grad`` each. For losses with terms that use
     D's pass over G(z) other than through L(G(z)) (the mode-coverage
     options), where set_began_gradients' shortcut does not hold."""
-    chainer.grad([loss_d], [p for _, p in sorted(dis.namedparams())], set_grad=True)
-    chainer.grad([loss_g], [p for _, p in sorted(gen.namedparams())], set_grad=True)
+    chainer.grad([loss_d], parameters(dis), set_grad=True)
+    chainer.grad([loss_g], parameters(gen), set_grad=True)
+
+
+def parameters(link):
+    """The link's parameters in a fixed order (by name)."""
+    return [p for _, p in sorted(link.namedparams())]

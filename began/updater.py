@@ -136,9 +136,10 @@ class BeganUpdater(training.StandardUpdater):
         more = gen(sample_z(rs, n - b, config.n_z, config.z_categories))
         past = x[:0] if self._mmd_memory is None else \
             chainer.backend.get_device_from_array(x).send(self._mmd_memory)
-        self._mmd_memory = xp.concatenate([x, past])[:n - b]
+        reals = xp.concatenate([x, past])
+        self._mmd_memory = reals[:n - b]
         if not code:
-            return chainer.functions.concat([fake, more], axis=0), xp.concatenate([x, past])
+            return chainer.functions.concat([fake, more], axis=0), reals
         fakes = chainer.functions.concat([h_fake, dis.encode(self._with_noise(more, rs))], axis=0)
         if not len(past):
             return fakes, h_real.array

@@ -73,7 +73,7 @@ class AnnealLR(training.Extension):
 
     def __init__(self, config):
         self.epochs, self.last = config.epochs, config.anneal_epochs
-        self.lr_g, self.lr_d = config.lr, config.lr_d or config.lr
+        self.lr_g, self.lr_d = config.lr, config.dis_lr()
 
     def initialize(self, trainer):
         self(trainer)

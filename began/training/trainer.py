@@ -122,7 +122,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     if device.xp is numpy and fast_cpu.enabled():
         fast_cpu.keep_freed_memory()  # each step reuses the last one's big arrays
     updater = group.updater(iterator, make_optimizer(config, generator),
-                            make_optimizer(config, discriminator, config.lr_d or config.lr),
+                            make_optimizer(config, discriminator, config.dis_lr()),
                             config, device=device)
     # Trainer.run() makes its out folder: the model directory, process 0's alone.
     trainer = training.Trainer(updater, (config.epochs, 'epoch'),
@@ -157,8 +157,8 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
         for ext in pictures:
             trainer.extend(ext, trigger=picture_trigger(config))
     # Registered on every run (patience 0: off) so every snapshot has its state.
-    trainer.extend(HalveLROnStall(config.lr_patience, d_ratio=(config.lr_d or config.lr)
-                                  / config.lr), name='HalveLROnStall')
+    trainer.extend(HalveLROnStall(config.lr_patience,
+                                  d_ratio=config.dis_lr() / config.lr), name='HalveLROnStall')
     trainer.extend(AnnealLR(config), name='AnnealLR')
     if group.is_root:
         trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
