@@ -53,7 +53,7 @@ PUBLISHED = {
                ('WGAN-GP', 6.8, 59.6), ('PacGAN4', 7.8, 95.9), ('GDPP', 8.0, 71.7)],
     'grid': [('VEEGAN', 24.6, 40.0), ('PacGAN4', 24.8, 93.6), ('GDPP', 24.8, 68.5)],
 }
-SAMPLES = 2500
+SAMPLES = 2500   # began.pictures.mixture.METRIC_POINTS, which score() draws
 PERFECT_HQ = 100 * (1 - math.exp(-4.5))   # a perfect sampler: 98.9%
 
 
@@ -106,13 +106,11 @@ def train_command(args, toy, seed, model_dir, plot_dir, resume=None):
 
 def score(model_dir):
     """Mode metrics of SAMPLES points of the trained G, and the points."""
-    from began.metrics.mixture_modes import mode_metrics
-    from began.nets.sampling import fixed_z, generate
-    from began.pictures.mixture import mixture_params
+    from began.pictures.mixture import scored_samples
     from began.training.model_dir import load_model_dir
     config, generator, _ = load_model_dir(model_dir, 'gaussian_mixture')
-    points = generate(generator, fixed_z(config, SAMPLES))
-    return config, mode_metrics(points, **mixture_params(config)), points
+    points, metrics = scored_samples(config, generator)
+    return config, metrics, points
 
 
 def last_k(model_dir):

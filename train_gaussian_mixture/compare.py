@@ -28,16 +28,13 @@ def main(argv=None):
         raise ConfigError(f'{len(args.model_dirs)} model directories but {len(labels)} labels')
     check_writable(os.path.dirname(os.path.abspath(args.out)), 'output folder')
 
-    from began.metrics.mixture_modes import mode_metrics
-    from began.nets.sampling import fixed_z, generate
     from began.pictures import points as plot_points
-    from began.pictures.mixture import METRIC_POINTS, mixture_params, plot_limit, real_points
+    from began.pictures.mixture import METRIC_POINTS, plot_limit, real_points, scored_samples
     from began.training.model_dir import load_model_dir
     panels, limit = [], plot_points.LIMIT
     for model_dir, label in zip(args.model_dirs, labels):
         config, generator, _ = load_model_dir(model_dir, 'gaussian_mixture')
-        fake = generate(generator, fixed_z(config, METRIC_POINTS))
-        m = mode_metrics(fake, **mixture_params(config))
+        fake, m = scored_samples(config, generator)
         scores = f'{m["modes"]}/{config.num_mixture} modes, {m["high_quality"]:.1f}% high quality'
         panels.append((f'{label}\n{scores}', fake))   # two lines: panels stay apart
         print(f'{label}: {scores}')

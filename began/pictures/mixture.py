@@ -32,9 +32,15 @@ def real_points(config, n=NUM_POINTS):
                           **mixture_params(config))
 
 
-def sample_metrics(config, generator):
+def scored_samples(config, generator):
+    """METRIC_POINTS samples of G (the same z for a given seed) and their
+    mode metrics."""
     fake = generate(generator, fixed_z(config, METRIC_POINTS))
-    return mode_metrics(fake, **mixture_params(config))
+    return fake, mode_metrics(fake, **mixture_params(config))
+
+
+def sample_metrics(config, generator):
+    return scored_samples(config, generator)[1]
 
 
 def draw(config, generator, discriminator, plot_dir, tag):
