@@ -14,10 +14,8 @@ instead runs the fake branch's backward pass twice (once only to be scaled
 by k_t = 0 at the start of training).
 """
 import chainer
-import numpy
 
-#: Elements per slice of the in-place a -= k b (a cache-sized piece).
-CHUNK = 1 << 16
+from began.fast_cpu.inplace import subtract_scaled
 
 
 def set_began_gradients(dis, gen, real_terms, loss_fake, k, fake, fake_in):
@@ -37,22 +35,6 @@ def set_began_gradients(dis, gen, real_terms, loss_fake, k, fake, fake_in):
             subtract_scaled(grad.array, k, fake_grad.array)
         param.grad_var = grad
     chainer.grad([fake], gen_params, grad_outputs=[grad_in], set_grad=True)
-
-
-def subtract_scaled(a, k, b):
-    """a -= k b in place; on the CPU in cache-sized slices (one pass over
-    memory instead of three)."""
-    if not isinstance(a, numpy.ndarray) or not a.flags.c_contiguous \
-            or not b.flags.c_contiguous:
-        a -= k * b
-        return
-    flat_a, flat_b = a.reshape(-1), b.reshape(-1)
-    scratch = numpy.empty(min(CHUNK, flat_a.size), dtype=a.dtype)
-    for start in range(0, flat_a.size, CHUNK):
-        s = slice(start, start + CHUNK)
-        t = scratch[:len(flat_a[s])]
-        numpy.multiply(flat_b[s], k, out=t)
-        flat_a[s] -= t
 
 
 def set_separate_gradients(dis, gen, loss_d, loss_g):

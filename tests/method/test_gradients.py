@@ -10,7 +10,7 @@ import pytest
 
 from began import objective
 from began.config import Config
-from began.gradients import set_began_gradients, subtract_scaled
+from began.gradients import set_began_gradients
 from began.nets import build_models
 
 
@@ -105,13 +105,3 @@ def test_no_weight_gradients_from_the_fake_branch_while_k_is_zero(k, count):
     with hook:
         shared(gen, dis, x, z, k)
     assert hook.count == count
-
-
-def test_subtract_scaled_in_slices(monkeypatch):
-    import began.gradients
-    monkeypatch.setattr(began.gradients, 'CHUNK', 7)
-    rs = numpy.random.RandomState(0)
-    a, b = rs.randn(5, 9).astype(numpy.float32), rs.randn(5, 9).astype(numpy.float32)
-    want = a - numpy.float32(0.3) * b
-    subtract_scaled(a, 0.3, b)
-    numpy.testing.assert_allclose(a, want, rtol=1e-6)

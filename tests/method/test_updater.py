@@ -5,6 +5,7 @@ import numpy
 import pytest
 
 from began import objective
+from began.coverage import terms
 from began.data.mixture import MixtureIterator
 from began.nets import build_models
 from began.rng import random_state, sample_z
@@ -49,9 +50,9 @@ def expected_grads(config, gen, dis, x, iteration, k):
         h = dis.encode(x + noise_real)
         penalty = config.h_penalty * chainer.functions.sum(h * h) / h.size  # mean(h^2)
         h_fake = dis.encode(fake + noise_fake)
-        p = objective.latent_projection(config.n_z, config.n_h, config.seed)
+        p = terms.latent_projection(config.n_z, config.n_h, config.seed)
         recovery = config.latent_recovery * chainer.functions.mean_absolute_error(h_fake, z @ p)
-        pull_away = config.pull_away * objective.pull_away(h_fake, 1.0)
+        pull_away = config.pull_away * terms.pull_away(h_fake, 1.0)
         gap = chainer.functions.mean(h_fake, axis=0) - h.array.mean(axis=0)
         matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
         pair = (h_fake, h.array) if config.mmd_space == 'code' else (fake, x)
@@ -61,7 +62,7 @@ def expected_grads(config, gen, dis, x, iteration, k):
                 more = dis.encode(more + rs.normal(0, config.noise_std, more.shape)
                                   .astype(numpy.float32))
             pair = (chainer.functions.concat([pair[0], more], axis=0), pair[1])
-        mmd = objective.mmd(*pair, config.mmd) if config.mmd > 0 else 0
+        mmd = terms.mmd(*pair, config.mmd) if config.mmd > 0 else 0
         return {'dis': loss_real - k * pushed + penalty + recovery,
                 'gen': loss_fake + pull_away + matching + mmd, 'h': h}
 
@@ -183,9 +184,9 @@ def test_mmd_batch_keeps_the_last_reals_and_a_snapshot_keeps_them(tmp_path):
     first.run()
     data = MixtureIterator(config.batch_size, 3, config.seed)
     batches = [data.next() for _ in range(3)]
-    numpy.testing.assert_array_equal(first.updater._mmd_memory,
+    numpy.testing.assert_array_equal(first.updater.coverage.mmd_memory,
                                      numpy.concatenate([batches[2], batches[1][:4]]))
     snapshot = tmp_path / 'first' / 'model' / 'snapshot_iter_3.npz'
     second = make_trainer(tmp_path, config, 'second')
     load_snapshot(second, read_snapshot(str(snapshot)), str(snapshot))
-    numpy.testing.assert_array_equal(second.updater._mmd_memory, first.updater._mmd_memory)
+    numpy.testing.assert_array_equal(second.updater.coverage.mmd_memory, first.updater.coverage.mmd_memory)

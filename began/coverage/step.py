@@ -1,0 +1,117 @@
+"""The mode-coverage terms of one BEGAN step, and the state they keep.
+
+The updater (began/updater.py) computes BEGAN's own losses, then, only when
+a coverage term is on, hands what it computed to ``Coverage`` in one call
+and adds what comes back. The memory of past reals (--mmd-batch) and
+BEGAN-CS's fixed projection live here and travel with a snapshot.
+"""
+from typing import Any, Callable, NamedTuple
+
+import chainer
+import chainer.functions as F
+import numpy
+
+from began.coverage import terms
+from began.rng import sample_z
+
+
+class StepTensors(NamedTuple):
+    """What one BEGAN step has computed, as the coverage terms see it."""
+    x: Any              # the real batch (array)
+    z: Any              # the step's z
+    fake: Any           # G(z), in G's graph
+    h_real: Any         # D's code of x (with D's input noise)
+    h_fake: Any         # D's code of G(z)
+    rec_fake: Any       # D's reconstruction of G(z)
+    loss_real: Any      # L(x)
+    rs: Any             # the step's random state (draws go on from the step's)
+    generator: Callable  # G
+    encode: Callable    # v -> D's code of v, with the step's input noise
+
+
+class Terms(NamedTuple):
+    pushed: Any   # what L_D pushes up in place of L(G(z)), or None for L(G(z))
+    d: Any        # added to L_D
+    g: Any        # added to L_G
+
+
+class Coverage:
+    """The coverage terms a Config turns on: ``coverage(step)`` gives the
+    step's Terms; ``active`` is False for the post's configuration."""
+
+    def __init__(self, config):
+        self.config = config
+        self.mmd_memory = None   # --mmd-batch: the reals of the last steps
+        self._projection = None
+
+    @property
+    def active(self):
+        """Any term that uses D's pass over G(z), or G(z) itself, other than
+        through L(G(z)) (then began/gradients.py's shortcut does not hold)."""
+        return bool(self.config.fake_branch_terms())
+
+    def __call__(self, step):
+        config = self.config
+        pushed, d, g = None, 0, 0
+        if config.margin > 0:
+            pushed = terms.capped_fake_loss(step.fake, step.rec_fake,
+                                            config.margin * float(step.loss_real.array))
+        if config.latent_recovery > 0:
+            d = d + terms.latent_recovery(step.h_fake, step.z, self.projection(step.x),
+                                          config.latent_recovery)
+        if config.pull_away > 0:
+            g = g + terms.pull_away(step.h_fake, config.pull_away)
+        if config.code_matching > 0:
+            g = g + terms.code_matching(step.h_fake, step.h_real, config.code_matching)
+        if config.mmd > 0:
+            g = g + terms.mmd(*self.mmd_points(step), config.mmd)
+        return Terms(pushed, d, g)
+
+    def mmd_points(self, step):
+        """The MMD's fakes and reals (or their codes): the step's batch, or
+        with --mmd-batch N, N fakes (the step's and G of more z) and up to N
+        reals (the step's and those of the last steps, kept here)."""
+        config, x = self.config, step.x
+        code = config.mmd_space == 'code'
+        n, b = config.mmd_batch, len(x)
+        if n <= b:
+            return (step.h_fake, step.h_real) if code else (step.fake, x)
+        xp = chainer.backend.get_array_module(x)
+        more = step.generator(sample_z(step.rs, n - b, config.n_z, config.z_categories))
+        past = x[:0] if self.mmd_memory is None else \
+            chainer.backend.get_device_from_array(x).send(self.mmd_memory)
+        reals = xp.concatenate([x, past])
+        self.mmd_memory = reals[:n - b]
+        if not code:
+            return F.concat([step.fake, more], axis=0), reals
+        fakes = F.concat([step.h_fake, step.encode(more)], axis=0)
+        if not len(past):
+            return fakes, step.h_real.array
+        with chainer.no_backprop_mode():
+            h_past = step.encode(past).array
+        return fakes, xp.concatenate([step.h_real.array, h_past])
+
+    def projection(self, like):
+        """BEGAN-CS's fixed P (z -> h's space), made once on ``like``'s device."""
+        if self._projection is None:
+            config = self.config
+            self._projection = chainer.backend.get_device_from_array(like).send(
+                terms.latent_projection(config.n_z, config.n_h, config.seed))
+        return self._projection
+
+    def serialize(self, serializer):
+        """The reals --mmd-batch keeps travel with the snapshot, so a resumed
+        run's MMD sees what the uninterrupted run's would."""
+        if self.config.mmd_batch <= 0:
+            return
+        if not isinstance(serializer, chainer.serializer.Deserializer):
+            memory = self.mmd_memory
+            serializer('mmd_memory', numpy.zeros(0, numpy.float32) if memory is None
+                       else chainer.backend.CpuDevice().send(memory))
+            return
+        try:
+            memory = serializer('mmd_memory', None)
+        except KeyError:   # a snapshot of a run without --mmd-batch
+            memory = None
+        self.mmd_memory = numpy.asarray(memory) if memory is not None and \
+            numpy.asarray(memory).size else None   # sent to x's device at the next step
