@@ -8,9 +8,6 @@ import warnings
 from began import config as config_module
 from began.errors import BeganError, ConfigError
 
-# Fields that fix the networks' shapes: a resumed run cannot change them.
-SHAPE_FIELDS = ('experiment', 'arch', 'dataset', 'n_z', 'n_h', 'hidden', 'image_size',
-                'num_mixture')
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -123,7 +120,8 @@ def resumed_config(saved, args, given):
     """The snapshot's Config with the options given on this command line."""
     changes = {name: getattr(args, name) for name in given
                if hasattr(saved, name) and getattr(args, name) != getattr(saved, name)}
-    fixed = sorted(set(changes) & set(SHAPE_FIELDS))
+    # A resumed run cannot change the fields that fix the networks' shapes.
+    fixed = sorted(set(changes) & set(config_module.fields_marked('fixes_shape')))
     if fixed:
         raise ConfigError(f'a resumed run keeps its networks; cannot change '
                           f'{", ".join(fixed)} (it was trained with '

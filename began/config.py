@@ -3,6 +3,11 @@
 Every script that trains builds a :class:`Config` from its experiment's
 preset plus the command line; every script that loads a model reads it back
 from the model directory, so no training flag has to be repeated.
+
+The fields of :class:`Config` are the one table of settings: each carries its
+help text, its choices or range, and which experiments offer it on their
+command line. :meth:`Config.validate` and :func:`add_arguments` read that
+table; nothing else lists the settings.
 """
 import argparse
 import dataclasses
@@ -13,157 +18,261 @@ import os
 from began.errors import ConfigError
 
 CONFIG_FILE = 'model.json'
-MIXTURE_SHAPES = ('ring', 'grid')   # began.data.mixture draws both
-MMD_SPACES = ('data', 'code')
-K_BALANCES = ('difference', 'ratio')   # objective.balance computes both
+
+# The experiments, as their scripts' errors name them.
+EXPERIMENTS = {'gaussian_mixture': 'the 8-Gaussian experiment (train_gaussian_mixture/)',
+               'animeface': 'the anime-face experiment (train_animeface/)'}
+MIXTURE_ONLY = ('gaussian_mixture',)
+FACES_ONLY = ('animeface',)
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """Where a number may lie. A bound is a number or the name of the field
+    that sets it; ``or_zero``: 0 (off) is allowed as well; ``note`` ends the
+    message; ``says`` replaces what follows 'must be' (with {low}, {high}
+    and {value})."""
+    low: object = None
+    high: object = None
+    low_open: bool = False
+    high_open: bool = False
+    or_zero: bool = False
+    note: str = ''
+    says: str = ''
+
+    def bounds(self, config):
+        """(low, high) as numbers for ``config`` (None: no bound)."""
+        return tuple(getattr(config, b) if isinstance(b, str) else b
+                     for b in (self.low, self.high))
+
+    def holds(self, value, config):
+        low, high = self.bounds(config)
+        if self.or_zero and value == 0:
+            return True
+        above_low = low is None or (value > low if self.low_open else value >= low)
+        below_high = high is None or (value < high if self.high_open else value <= high)
+        return above_low and below_high
+
+    def message(self, label, value, config):
+        low, high = self.bounds(config)
+        if self.says:
+            return f'{label} must be ' + self.says.format(low=low, high=high, value=value)
+        if self.high is None:
+            rule = ('0 or ' if self.or_zero else '') + \
+                f"{'>' if self.low_open else '>='} {self._shown(self.low, low)}"
+        else:
+            rule = (f"in {'(' if self.low_open else '['}{self._shown(self.low, low)}, "
+                    f"{self._shown(self.high, high)}{')' if self.high_open else ']'}")
+        return f'{label} must be {rule}, got {value}' + (f' ({self.note})' if self.note else '')
+
+    @staticmethod
+    def _shown(bound, value):
+        """A number as itself; another field as its name and value."""
+        return f'{label(bound)} ({value})' if isinstance(bound, str) else f'{value}'
+
+
+AT_LEAST_0 = Range(low=0)
+AT_LEAST_1 = Range(low=1)
+ABOVE_0 = Range(low=0, low_open=True)
+UNIT = Range(low=0, high=1)
+
+
+def setting(default, help, *, choices=(), range=None, offered_by=tuple(EXPERIMENTS),
+            cli_name=None, fixes_shape=False, fake_branch=False, batch_coupled=False):
+    """A Config field and its row of the table.
+
+    choices: the values it may take, or {experiment: its values} where the
+        experiments differ. range: a :class:`Range`. offered_by: the
+        experiments whose scripts offer it as an option. cli_name: its
+        command-line spelling, if not its own name. fixes_shape: it sets the
+        networks' shapes (a resumed run cannot change it). fake_branch,
+        batch_coupled: a mode-coverage term of that kind (see Config)."""
+    return dataclasses.field(default=default, metadata=dict(
+        help=help, choices=choices, range=range, offered_by=offered_by,
+        cli_name=cli_name, fixes_shape=fixes_shape, fake_branch=fake_branch,
+        batch_coupled=batch_coupled))
 
 
 @dataclasses.dataclass
 class Config:
     # Which experiment and which networks.
-    experiment: str = 'gaussian_mixture'
-    arch: str = 'mlp'              # mlp | blog | paper
+    experiment: str = setting(
+        'gaussian_mixture', "the experiment whose scripts train and read it (its train.py "
+        "sets it)", offered_by=(), fixes_shape=True)
+    arch: str = setting(
+        'mlp', "networks: 'blog' (the post's) or 'paper' (the BEGAN paper's)",
+        choices={'gaussian_mixture': ('mlp',), 'animeface': ('blog', 'paper')},
+        offered_by=FACES_ONLY, fixes_shape=True)
     # Data.
-    dataset: str = 'mixture'       # mixture | folder | toyfaces
-    mixture_shape: str = 'ring'    # ring | grid
-    num_mixture: int = 8
-    mixture_radius: float = 2.0
-    mixture_std: float = 0.04
-    image_dir: str = ''
-    image_size: int = 96
-    num_images: int = 10000
+    dataset: str = setting(
+        'mixture', "training data: 'folder' (--image-dir) or 'toyfaces' (built in)",
+        choices={'gaussian_mixture': ('mixture',), 'animeface': ('folder', 'toyfaces')},
+        offered_by=FACES_ONLY, fixes_shape=True)
+    mixture_shape: str = setting(
+        'ring', "where the Gaussians sit: 'ring' (the post's) or 'grid' (a square grid)",
+        choices=('ring', 'grid'), offered_by=MIXTURE_ONLY, cli_name='mixture')
+    num_mixture: int = setting(
+        8, 'number of Gaussians (a grid: a square number, e.g. 25)', range=AT_LEAST_1,
+        offered_by=MIXTURE_ONLY, fixes_shape=True)
+    mixture_radius: float = setting(
+        2.0, 'radius of the ring; a grid: its outermost centres at +-this',
+        offered_by=MIXTURE_ONLY)
+    mixture_std: float = setting(
+        0.04, 'standard deviation of each Gaussian', range=ABOVE_0, offered_by=MIXTURE_ONLY)
+    image_dir: str = setting(
+        '', 'folder of training images (any tree of png/jpg/webp/bmp/gif)',
+        offered_by=FACES_ONLY)
+    image_size: int = setting(
+        96, 'image side in pixels (a multiple of 16 for the blog networks)',
+        offered_by=FACES_ONLY, cli_name='size', fixes_shape=True)
+    num_images: int = setting(
+        10000, 'number of built-in toy faces to draw', range=AT_LEAST_1, offered_by=FACES_ONLY)
     # Networks.
-    n_z: int = 256
-    n_h: int = 128
-    z_categories: int = 0          # z's first K coordinates: a one-hot category (0: off)
-    hidden: int = 64               # mlp: D's width (G gets twice); paper: n
-    noise_std: float = 0.1         # Gaussian noise on D's input while training
-    weight_std: float = 0.01       # Normal init of weights; 0: Chainer's default
+    n_z: int = setting(256, 'dimension of z (the generator input)', range=AT_LEAST_1,
+                       fixes_shape=True)
+    n_h: int = setting(128, "dimension of h (the auto-encoder's bottleneck)", range=AT_LEAST_1,
+                       fixes_shape=True)
+    z_categories: int = setting(
+        0, "K > 0: z's first K coordinates are a one-hot of a uniform category (its height "
+        "the norm of the rest of z), so G can give each mode its own categories and leave "
+        "the gaps between modes empty (0: z ~ U(-1, 1)^N_z, as in the post)",
+        range=Range(low=0, high='n_z', high_open=True,
+                    says='in [0, n-z) (some of z stays uniform), got {value} with n-z {high}'),
+        batch_coupled=True)
+    hidden: int = setting(
+        64, "width of the networks (the mixture MLPs' units; --arch paper: filters n)",
+        range=AT_LEAST_1, fixes_shape=True)
+    noise_std: float = setting(
+        0.1, "std of the Gaussian noise added to D's input while training", range=AT_LEAST_0)
+    weight_std: float = setting(
+        0.01, "std of the Normal initialisation of the weights (0: Chainer's default)",
+        range=AT_LEAST_0)
     # Objective and k_t control.
-    gamma: float = 0.5
-    lambda_k: float = 0.001
-    k_init: float = 0.0
-    h_penalty: float = 0.0         # weight of mean(h^2) on real data in L_D (0: off)
+    gamma: float = setting(0.5, 'diversity ratio E[L(G(z))] / E[L(x)] the k_t control aims at',
+                           range=UNIT)
+    lambda_k: float = setting(0.001, 'learning rate of k_t', range=AT_LEAST_0)
+    k_init: float = setting(0.0, "k_0, k_t's value at the start", range=UNIT)
+    h_penalty: float = setting(
+        0.0, "weight of mean(h^2) of D's code of real data, added to L_D (0: off, as in the "
+        "post, whose h grew to std ~80; the log's h_std shows it)", range=AT_LEAST_0)
     # Mode coverage (beyond the post; each off by default).
-    k_balance: str = 'difference'  # difference: the post's gamma L(x) - L(G(z)); ratio
-    pull_away: float = 0.0         # weight of EBGAN's pull-away term in L_G (0: off)
-    latent_recovery: float = 0.0   # weight of BEGAN-CS's |enc(G(z)) - P z| in L_D (0: off)
-    code_matching: float = 0.0     # weight of |mean h(G(z)) - mean h(x)|^2 in L_G (0: off)
-    margin: float = 0.0            # L_D counts each fake's error up to margin L(x) (0: off)
-    mmd: float = 0.0               # weight of MMD^2(G(z), x) in L_G (0: off)
-    mmd_space: str = 'data'        # data: MMD between the points; code: between D's codes
-    mmd_batch: int = 0             # points a side in the MMD (0: the step's batch)
+    k_balance: str = setting(
+        'difference', "what k_t's control balances: 'difference' (the post's gamma L(x) - "
+        "L(G(z))) or 'ratio' (gamma - L(G(z)) / L(x): the same balance, its steps "
+        "independent of the losses' scale)", choices=('difference', 'ratio'))
+    pull_away: float = setting(
+        0.0, "weight of EBGAN's pull-away term (mean squared cosine similarity of D's codes "
+        "of the fake batch), added to L_G (0: off, as in the post)", range=AT_LEAST_0,
+        fake_branch=True, batch_coupled=True)
+    latent_recovery: float = setting(
+        0.0, "weight of BEGAN-CS's latent constraint mean |enc(G(z)) - P z| (P: a fixed "
+        "projection when N_h != N_z), added to L_D (0: off)", range=AT_LEAST_0,
+        fake_branch=True)
+    code_matching: float = setting(
+        0.0, "weight of feature matching on D's code, mean over units of (mean h(G(z)) - "
+        "mean h(x))^2 over the batches, added to L_G (0: off)", range=AT_LEAST_0,
+        fake_branch=True, batch_coupled=True)
+    margin: float = setting(
+        0.0, "EBGAN's margin, tied to the real loss: L_D counts each fake's reconstruction "
+        "error only up to this times L(x), so D's push on fakes is bounded (0: off, the "
+        "post's unbounded -k L(G(z)))", range=AT_LEAST_0, fake_branch=True,
+        batch_coupled=True)
+    mmd: float = setting(
+        0.0, "weight of MMD^2 between G(z) and x (a mixture of RBF kernels, widths scaled "
+        "to the median distance of the real batch), added to L_G: matches the whole "
+        "distribution, which BEGAN's mode-seeking L(G(z)) then sharpens (0: off, as in "
+        "the post)", range=AT_LEAST_0, fake_branch=True, batch_coupled=True)
+    mmd_space: str = setting(
+        'data', "where --mmd compares: 'data' (the points or images) or 'code' (D's code h, "
+        "as MMD-GAN does)", choices=('data', 'code'))
+    mmd_batch: int = setting(
+        0, "points on each side of the MMD: G(z) of this many z (the step's and more), the "
+        "reals of the last steps (0: the step's batch only)",
+        range=Range(low='batch_size', or_zero=True))
     # Optimisation.
-    batch_size: int = 16
-    lr: float = 1e-4
-    lr_d: float = 0.0              # D's learning rate (0: lr, as in the post)
-    beta1: float = 0.9
-    grad_clip: float = 1.0
-    lr_patience: int = 0           # halve lr after this many epochs without a better M (0: off)
-    anneal_epochs: int = 0         # the last N epochs at a tenth of both learning rates (0: off)
-    epochs: int = 200
-    updates_per_epoch: int = 500   # mixture only; image epochs are len(data) / batch
-    seed: int = 0
-    plot_interval: int = 5
-    score_samples: int = 10000     # generated images scored at each plot (toyfaces)
+    batch_size: int = setting(16, 'minibatch size (the post: 16; 128 mode-collapsed)',
+                              range=AT_LEAST_1)
+    lr: float = setting(1e-4, 'Adam learning rate (of G, and of D unless --lr-d)',
+                        range=ABOVE_0)
+    lr_d: float = setting(0.0, "D's Adam learning rate (0: --lr, as in the post)",
+                          range=AT_LEAST_0)
+    beta1: float = setting(0.9, 'Adam beta1', range=Range(low=0, high=1, high_open=True))
+    grad_clip: float = setting(1.0, 'gradient norm clipping threshold', range=ABOVE_0)
+    lr_patience: int = setting(
+        0, 'halve the learning rate after this many epochs without a lower M_global, as the '
+        'paper does (0: never)', range=AT_LEAST_0)
+    anneal_epochs: int = setting(
+        0, 'train the last N epochs at a tenth of both learning rates, which sharpens the '
+        'modes G found (0: off, as in the post)',
+        range=Range(low=0, high='epochs',
+                    note='with fewer --epochs, give a smaller --anneal-epochs too'))
+    epochs: int = setting(200, 'number of epochs', range=AT_LEAST_1)
+    updates_per_epoch: int = setting(
+        500, 'updates per epoch (mixture experiment)',
+        range=AT_LEAST_1, offered_by=MIXTURE_ONLY)
+    seed: int = setting(0, 'random seed (same seed, same run on CPU)', range=AT_LEAST_0)
+    plot_interval: int = setting(5, 'draw pictures at epoch 1 and every this many epochs',
+                                 range=AT_LEAST_1)
+    score_samples: int = setting(
+        10000, 'generated faces scored for mode coverage at each plot (toyfaces)',
+        range=AT_LEAST_1, offered_by=FACES_ONLY)
 
     # --- checks ---------------------------------------------------------
     def validate(self):
-        """Raise ConfigError naming the first value that cannot work."""
-        def need(ok, message):
+        """Raise ConfigError naming the first value that cannot work: a type,
+        then each field's choices and range (the table), then the rules that
+        tie fields together."""
+        for f in dataclasses.fields(self):
+            _check_type(f, getattr(self, f.name))
+        for f in dataclasses.fields(self):
+            _check_row(f, getattr(self, f.name), self)
+        for ok, message in self._relations():
             if not ok:
                 raise ConfigError(message)
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.type is float:
-                need(isinstance(value, (int, float)) and not isinstance(value, bool)
-                     and math.isfinite(value),
-                     f'{f.name} must be a finite number, got {value!r}')
-            elif f.type is int:
-                need(isinstance(value, int) and not isinstance(value, bool),
-                     f'{f.name} must be an integer, got {value!r}')
-            else:
-                need(isinstance(value, str), f'{f.name} must be a string, got {value!r}')
-        need(self.arch in ('mlp', 'blog', 'paper'),
-             f"arch must be 'mlp', 'blog' or 'paper', got {self.arch!r}")
-        need(self.dataset in ('mixture', 'folder', 'toyfaces'),
-             f"dataset must be 'mixture', 'folder' or 'toyfaces', got {self.dataset!r}")
-        need((self.arch == 'mlp') == (self.dataset == 'mixture'),
-             f'arch {self.arch!r} does not fit dataset {self.dataset!r}')
-        need(0 <= self.gamma <= 1, f'gamma must be in [0, 1], got {self.gamma}')
-        need(0 <= self.k_init <= 1, f'k-init must be in [0, 1], got {self.k_init}')
-        need(self.lambda_k >= 0, f'lambda-k must be >= 0, got {self.lambda_k}')
-        need(self.lr > 0, f'lr must be > 0, got {self.lr}')
-        need(self.lr_d >= 0, f'lr-d must be >= 0, got {self.lr_d}')
-        need(self.k_balance in K_BALANCES,
-             f"k-balance must be 'difference' or 'ratio', got {self.k_balance!r}")
-        need(self.mmd_space in MMD_SPACES,
-             f"mmd-space must be 'data' or 'code', got {self.mmd_space!r}")
-        need(self.mmd == 0 or self.batch_size >= 2,
-             f'mmd needs batch-size >= 2, got {self.batch_size}')
-        need(0 <= self.z_categories < self.n_z,
-             f'z-categories must be in [0, n-z) (some of z stays uniform), got '
-             f'{self.z_categories} with n-z {self.n_z}')
-        need(self.mmd_batch == 0 or self.mmd_batch >= self.batch_size,
-             f'mmd-batch must be 0 or >= batch-size ({self.batch_size}), got {self.mmd_batch}')
-        need(self.mixture_shape in MIXTURE_SHAPES,
-             f"mixture must be 'ring' or 'grid', got {self.mixture_shape!r}")
-        need(self.mixture_shape != 'grid' or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
-             f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')
-        for name in ('pull_away', 'latent_recovery', 'code_matching', 'margin', 'mmd'):
-            need(getattr(self, name) >= 0,
-                 f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
-        need(0 <= self.beta1 < 1, f'beta1 must be in [0, 1), got {self.beta1}')
-        need(self.grad_clip > 0, f'grad-clip must be > 0, got {self.grad_clip}')
-        need(self.noise_std >= 0, f'noise-std must be >= 0, got {self.noise_std}')
-        need(self.weight_std >= 0, f'weight-std must be >= 0, got {self.weight_std}')
-        need(self.h_penalty >= 0, f'h-penalty must be >= 0, got {self.h_penalty}')
-        for name in ('n_z', 'n_h', 'hidden', 'batch_size', 'epochs',
-                     'updates_per_epoch', 'plot_interval', 'num_mixture',
-                     'num_images', 'score_samples'):
-            need(getattr(self, name) >= 1,
-                 f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
-        need(self.mixture_std > 0, f'mixture-std must be > 0, got {self.mixture_std}')
-        need(self.seed >= 0, f'seed must be >= 0, got {self.seed}')
-        need(self.lr_patience >= 0, f'lr-patience must be >= 0, got {self.lr_patience}')
-        need(0 <= self.anneal_epochs <= self.epochs,
-             f'anneal-epochs must be in [0, epochs ({self.epochs})], got {self.anneal_epochs} '
-             f'(with fewer --epochs, give a smaller --anneal-epochs too)')
-        need(not (self.anneal_epochs and self.lr_patience),
-             'anneal-epochs and lr-patience both set the learning rate; use one of them')
-        if self.arch == 'blog':
-            need(self.image_size >= 16 and self.image_size % 16 == 0,
-                 f'size must be a multiple of 16 (>= 16) for the blog networks, '
-                 f'got {self.image_size}')
-        if self.arch == 'paper':
-            need(self.image_size >= 8 and self.image_size % 8 == 0
-                 and (self.image_size // 8) & (self.image_size // 8 - 1) == 0,
-                 f'size must be 8 times a power of two for the paper networks, '
-                 f'got {self.image_size}')
-        if self.dataset == 'folder':
-            need(bool(self.image_dir), '--image-dir DIR is required (a folder of your '
-                                       'images); or use --dataset toyfaces for the built-in faces')
         return self
 
-    # Mode-coverage terms that use D's pass over G(z), or G(z) itself, other
-    # than through L(G(z)) (began/gradients.py's shortcut then does not hold).
-    FAKE_BRANCH_TERMS = ('margin', 'latent_recovery', 'pull_away', 'code_matching', 'mmd')
+    def _relations(self):
+        """(holds, message) for each rule between fields, in order."""
+        yield (any(self.arch in choices('arch', e) and self.dataset in choices('dataset', e)
+                   for e in EXPERIMENTS),
+               f'arch {self.arch!r} does not fit dataset {self.dataset!r}')
+        yield (self.mmd == 0 or self.batch_size >= 2,
+               f'mmd needs batch-size >= 2, got {self.batch_size}')
+        yield (self.mixture_shape != 'grid'
+               or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
+               f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')
+        yield (not (self.anneal_epochs and self.lr_patience),
+               'anneal-epochs and lr-patience both set the learning rate; use one of them')
+        if self.arch == 'blog':
+            yield (self.image_size >= 16 and self.image_size % 16 == 0,
+                   f'size must be a multiple of 16 (>= 16) for the blog networks, '
+                   f'got {self.image_size}')
+        if self.arch == 'paper':
+            yield (self.image_size >= 8 and self.image_size % 8 == 0
+                   and (self.image_size // 8) & (self.image_size // 8 - 1) == 0,
+                   f'size must be 8 times a power of two for the paper networks, '
+                   f'got {self.image_size}')
+        if self.dataset == 'folder':
+            yield (bool(self.image_dir), '--image-dir DIR is required (a folder of your '
+                                         'images); or use --dataset toyfaces for the built-in '
+                                         'faces')
 
+    # Mode-coverage terms (the table marks them):
+    # fake_branch: they use D's pass over G(z), or G(z) itself, other than
+    # through L(G(z)) (began/gradients.py's shortcut then does not hold).
+    # batch_coupled: they compare the samples of a batch with each other (or
+    # draw a category per sample): a data-parallel run would compute them per
+    # process, on its share of the batch, so it refuses them.
     def fake_branch_terms(self):
-        """The names of those terms this run turns on."""
-        return self._turned_on(self.FAKE_BRANCH_TERMS)
-
-    # Terms that compare the samples of a batch with each other (and the
-    # category draw of --z-categories): a data-parallel run would compute
-    # them per process, on its share of the batch, so it refuses them.
-    BATCH_COUPLED_TERMS = ('margin', 'pull_away', 'code_matching', 'mmd', 'z_categories')
+        """The names of the fake_branch terms this run turns on."""
+        return self._turned_on('fake_branch')
 
     def batch_coupled_terms(self):
-        """The names of those terms this run turns on."""
-        return self._turned_on(self.BATCH_COUPLED_TERMS)
+        """The names of the batch_coupled terms this run turns on."""
+        return self._turned_on('batch_coupled')
 
-    def _turned_on(self, names):
-        return [name for name in names if getattr(self, name) > 0]
+    def _turned_on(self, kind):
+        return [name for name in fields_marked(kind) if getattr(self, name) > 0]
 
     def dis_lr(self):
         """D's learning rate: --lr-d, or --lr when that is 0 (the post)."""
@@ -220,100 +329,77 @@ class Config:
         return dataclasses.replace(self, **changes)
 
 
-# Command-line spelling of each field, and its help text.
-HELP = {
-    'arch': "networks: 'blog' (the post's) or 'paper' (the BEGAN paper's)",
-    'dataset': "training data: 'folder' (--image-dir) or 'toyfaces' (built in)",
-    'mixture_shape': "where the Gaussians sit: 'ring' (the post's) or 'grid' (a square grid)",
-    'num_mixture': 'number of Gaussians (a grid: a square number, e.g. 25)',
-    'mixture_radius': 'radius of the ring; a grid: its outermost centres at +-this',
-    'mixture_std': 'standard deviation of each Gaussian',
-    'image_dir': 'folder of training images (any tree of png/jpg/webp/bmp/gif)',
-    'image_size': 'image side in pixels (a multiple of 16 for the blog networks)',
-    'num_images': 'number of built-in toy faces to draw',
-    'n_z': 'dimension of z (the generator input)',
-    'n_h': "dimension of h (the auto-encoder's bottleneck)",
-    'z_categories': "K > 0: z's first K coordinates are a one-hot of a uniform "
-                    "category (its height the norm of the rest of z), so G can give each "
-                    "mode its own categories and leave the gaps between modes empty "
-                    "(0: z ~ U(-1, 1)^N_z, as in the post)",
-    'hidden': "width of the networks (the mixture MLPs' units; --arch paper: filters n)",
-    'noise_std': "std of the Gaussian noise added to D's input while training",
-    'weight_std': "std of the Normal initialisation of the weights (0: Chainer's default)",
-    'gamma': 'diversity ratio E[L(G(z))] / E[L(x)] the k_t control aims at',
-    'lambda_k': 'learning rate of k_t',
-    'k_init': 'k_0',
-    'k_balance': "what k_t's control balances: 'difference' (the post's gamma L(x) - "
-                 "L(G(z))) or 'ratio' (gamma - L(G(z)) / L(x): the same balance, its "
-                 "steps independent of the losses' scale)",
-    'pull_away': "weight of EBGAN's pull-away term (mean squared cosine similarity "
-                 "of D's codes of the fake batch), added to L_G (0: off, as in the post)",
-    'latent_recovery': "weight of BEGAN-CS's latent constraint mean |enc(G(z)) - P z| "
-                       "(P: a fixed projection when N_h != N_z), added to L_D (0: off)",
-    'code_matching': "weight of feature matching on D's code, mean over units of "
-                     "(mean h(G(z)) - mean h(x))^2 over the batches, added to L_G (0: off)",
-    'margin': "EBGAN's margin, tied to the real loss: L_D counts each fake's "
-              "reconstruction error only up to this times L(x), so D's push on fakes is "
-              "bounded (0: off, the post's unbounded -k L(G(z)))",
-    'mmd': "weight of MMD^2 between G(z) and x (a mixture of RBF kernels, widths "
-           "scaled to the median distance of the real batch), added to L_G: matches "
-           "the whole distribution, which BEGAN's mode-seeking L(G(z)) then sharpens "
-           "(0: off, as in the post)",
-    'mmd_space': "where --mmd compares: 'data' (the points or images) or 'code' "
-                 "(D's code h, as MMD-GAN does)",
-    'mmd_batch': "points on each side of the MMD: G(z) of this many z (the step's and "
-                 "more), the reals of the last steps (0: the step's batch only)",
-    'h_penalty': "weight of mean(h^2) of D's code of real data, added to L_D (0: off, "
-                 "as in the post, whose h grew to std ~80; the log's h_std shows it)",
-    'batch_size': 'minibatch size (the post: 16; 128 mode-collapsed)',
-    'lr': 'Adam learning rate (of G, and of D unless --lr-d)',
-    'lr_d': "D's Adam learning rate (0: --lr, as in the post)",
-    'beta1': 'Adam beta1',
-    'grad_clip': 'gradient norm clipping threshold',
-    'lr_patience': 'halve the learning rate after this many epochs without a lower '
-                   'M_global, as the paper does (0: never)',
-    'anneal_epochs': 'train the last N epochs at a tenth of both learning rates, which '
-                     'sharpens the modes G found (0: off, as in the post)',
-    'epochs': 'number of epochs',
-    'updates_per_epoch': 'updates per epoch (mixture experiment)',
-    'seed': 'random seed (same seed, same run on CPU)',
-    'plot_interval': 'draw pictures at epoch 1 and every this many epochs',
-    'score_samples': 'generated faces scored for mode coverage at each plot (toyfaces)',
-}
-CLI_NAME = {'image_size': 'size', 'mixture_shape': 'mixture'}
+# --- reading the table -------------------------------------------------------
+
+def row(name):
+    """The table's row of the field ``name`` (see :func:`setting`)."""
+    return _FIELDS[name].metadata
 
 
-# What each experiment offers on its command line: its own fields, and the
-# choices of arch and dataset that mean something to it (a field with one
-# choice is not offered). Every other field is shared.
-EXPERIMENT_NAMES = {'gaussian_mixture': 'the 8-Gaussian experiment (train_gaussian_mixture/)',
-                    'animeface': 'the anime-face experiment (train_animeface/)'}
-OWN_FIELDS = {
-    'gaussian_mixture': ('mixture_shape', 'num_mixture', 'mixture_radius', 'mixture_std',
-                         'updates_per_epoch'),
-    'animeface': ('image_dir', 'image_size', 'num_images', 'score_samples'),
-}
-CHOICES = {
-    'gaussian_mixture': {'arch': ('mlp',), 'dataset': ('mixture',), 'mixture_shape': MIXTURE_SHAPES,
-                         'k_balance': K_BALANCES, 'mmd_space': MMD_SPACES},
-    'animeface': {'arch': ('blog', 'paper'), 'dataset': ('folder', 'toyfaces'),
-                  'k_balance': K_BALANCES, 'mmd_space': MMD_SPACES},
-}
+def fields_marked(key):
+    """The names of the fields whose row sets ``key`` (e.g. 'fixes_shape')."""
+    return tuple(name for name, f in _FIELDS.items() if f.metadata[key])
+
+
+def label(name):
+    """A field as the command line and the error messages spell it."""
+    return (row(name)['cli_name'] or name).replace('_', '-')
 
 
 def flag(name):
-    """The command-line spelling of a Config field."""
-    return '--' + CLI_NAME.get(name, name).replace('_', '-')
+    """The command-line option of a Config field."""
+    return '--' + label(name)
+
+
+def choices(name, experiment=None):
+    """The values ``name`` may take: in ``experiment``, or in any experiment
+    (an empty tuple: any value of its type)."""
+    values = row(name)['choices']
+    if not isinstance(values, dict):
+        return values
+    if experiment is not None:
+        return values[experiment]
+    return tuple(dict.fromkeys(v for each in values.values() for v in each))
 
 
 def offered(experiment, name):
     """Whether ``experiment``'s scripts offer the field ``name`` as an option."""
-    if name == 'experiment':
-        return False
-    if any(name in own for other, own in OWN_FIELDS.items() if other != experiment):
-        return False
-    return len(CHOICES.get(experiment, {}).get(name, (None, None))) > 1
+    return experiment in row(name)['offered_by']
 
+
+def either(values):
+    """'a', 'b' or 'c'."""
+    quoted = [repr(v) for v in values]
+    return ' or '.join([', '.join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
+def _check_type(field, value):
+    if field.type is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value)
+        kind = 'a finite number'
+    elif field.type is int:
+        ok, kind = isinstance(value, int) and not isinstance(value, bool), 'an integer'
+    else:
+        ok, kind = isinstance(value, str), 'a string'
+    if not ok:
+        raise ConfigError(f'{field.name} must be {kind}, got {value!r}')
+
+
+def _check_row(field, value, config):
+    """The field's choices and range, as its row of the table gives them."""
+    allowed = choices(field.name)
+    if allowed and value not in allowed:
+        raise ConfigError(f'{label(field.name)} must be {either(allowed)}, got {value!r}')
+    limits = field.metadata['range']
+    if limits and not limits.holds(value, config):
+        raise ConfigError(limits.message(label(field.name), value, config))
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+
+
+# --- command-line options ----------------------------------------------------
 
 class ForeignOption(argparse.Action):
     """An option of the other experiment: one clear error, never ignored."""
@@ -323,32 +409,30 @@ class ForeignOption(argparse.Action):
         super().__init__(option_strings, dest, nargs='?', help=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.error(f'{option_string} is an option of {EXPERIMENT_NAMES[self.owner]}, '
+        parser.error(f'{option_string} is an option of {EXPERIMENTS[self.owner]}, '
                      f'not of this one')
 
 
 def add_arguments(parser, preset):
     """Add one --option per Config field this experiment offers, defaulting to
-    its preset; the other experiment's options are refused by name."""
+    its preset; the other experiments' options are refused by name."""
     experiment = preset['experiment']
     defaults = Config(**preset)
-    choices = CHOICES.get(experiment, {})
-    for f in dataclasses.fields(Config):
+    for f in _FIELDS.values():
         if offered(experiment, f.name):
             parser.add_argument(flag(f.name), dest=f.name, type=f.type,
-                                default=getattr(defaults, f.name), choices=choices.get(f.name),
-                                help=f'{HELP.get(f.name, f.name)} (default: %(default)s)')
-    for owner, own in OWN_FIELDS.items():
-        if owner != experiment:
-            for name in own:
-                parser.add_argument(flag(name), dest=f'foreign_{name}', owner=owner,
-                                    action=ForeignOption)
+                                default=getattr(defaults, f.name),
+                                choices=choices(f.name, experiment) or None,
+                                help=f"{f.metadata['help']} (default: %(default)s)")
+        elif f.metadata['offered_by']:
+            parser.add_argument(flag(f.name), dest=f'foreign_{f.name}',
+                                owner=f.metadata['offered_by'][0], action=ForeignOption)
 
 
 def from_args(args, preset):
     """The Config of a parsed command line, validated."""
     values = dict(preset)
-    for f in dataclasses.fields(Config):
-        if offered(preset['experiment'], f.name) and hasattr(args, f.name):
-            values[f.name] = getattr(args, f.name)
+    for name in _FIELDS:
+        if offered(preset['experiment'], name) and hasattr(args, name):
+            values[name] = getattr(args, name)
     return Config(**values).validate()

@@ -1,7 +1,9 @@
+import dataclasses
 import json
 
 import pytest
 
+from began import config as config_module
 from began.config import Config
 from began.errors import ConfigError
 from conftest import tiny_mixture_config
@@ -68,3 +70,78 @@ def test_missing_model_json(tmp_path):
 def test_validation(changes, message):
     with pytest.raises(ConfigError, match=message):
         tiny_mixture_config(**changes)
+
+
+# --- the table -------------------------------------------------------------------
+
+FIELDS = dataclasses.fields(Config)
+
+
+@pytest.mark.parametrize('field', FIELDS, ids=lambda f: f.name)
+def test_every_field_has_help(field):
+    assert isinstance(field.metadata['help'], str) and len(field.metadata['help']) > 3
+
+
+def outside(limits, config):
+    """Values just past each bound of a Range, for ``config``."""
+    low, high = limits.bounds(config)
+    if low is not None:
+        yield low if limits.low_open else low - 1
+    if high is not None:
+        yield high if limits.high_open else high + 1
+
+
+RANGED = [f for f in FIELDS if f.metadata['range']]
+
+
+@pytest.mark.parametrize('field', RANGED, ids=lambda f: f.name)
+def test_range_errors_come_from_the_table(field):
+    config = tiny_mixture_config()
+    limits = field.metadata['range']
+    values = list(outside(limits, config))
+    assert values
+    for value in values:
+        wrong = config.replace(**{field.name: field.type(value)})
+        with pytest.raises(ConfigError) as e:
+            wrong.validate()
+        assert str(e.value) == limits.message(config_module.label(field.name),
+                                              field.type(value), wrong)
+
+
+def test_validate_reads_the_range_from_the_field():
+    @dataclasses.dataclass
+    class Narrower(Config):
+        gamma: float = config_module.setting(0.5, 'gamma, narrower',
+                                             range=config_module.Range(low=0.4, high=0.6))
+    with pytest.raises(ConfigError, match=r'^gamma must be in \[0.4, 0.6\], got 0.7$'):
+        Narrower(**dict(tiny_mixture_config().to_dict(), gamma=0.7)).validate()
+    assert tiny_mixture_config(gamma=0.7).gamma == 0.7
+
+
+def test_the_table_has_the_ranges_and_choices_validate_checks():
+    # Every number but the mixture's radius and the image size (whose
+    # limits depend on the networks: rules between fields) has a range.
+    numbers = {f.name for f in FIELDS if f.type in (int, float)}
+    assert numbers - {f.name for f in RANGED} == {'mixture_radius', 'image_size'}
+    for name, message in [('arch', "arch must be 'mlp', 'blog' or 'paper', got 'x'"),
+                          ('mixture_shape', "mixture must be 'ring' or 'grid', got 'x'")]:
+        with pytest.raises(ConfigError) as e:
+            tiny_mixture_config(**{name: 'x'})
+        assert str(e.value) == message
+    assert config_module.choices('arch', 'animeface') == ('blog', 'paper')
+
+
+def test_each_experiment_offers_its_rows_and_refuses_the_others():
+    import argparse
+    for experiment in config_module.EXPERIMENTS:
+        parser = argparse.ArgumentParser()
+        config_module.add_arguments(parser, dict(experiment=experiment, **(
+            {} if experiment == 'gaussian_mixture' else dict(arch='blog', dataset='folder'))))
+        dests = {a.dest for a in parser._actions}
+        for f in FIELDS:
+            if experiment in f.metadata['offered_by']:
+                assert f.name in dests
+            elif f.metadata['offered_by']:
+                assert f'foreign_{f.name}' in dests
+            else:
+                assert f.name not in dests and f'foreign_{f.name}' not in dests
