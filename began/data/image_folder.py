@@ -13,7 +13,7 @@ mtimes and ``size``.  Later loads only ``stat`` the files and read the cache.
 
 Files that cannot be read are skipped and named in one warning.  A folder that
 does not exist, is not a folder or holds no usable image raises
-:class:`DataError` with a one-line message.
+:class:`began.errors.DataError` with a one-line message.
 """
 
 import hashlib
@@ -29,11 +29,10 @@ import chainer
 import numpy
 from PIL import Image
 
-from began.errors import BeganError
+from began.errors import DataError
 
 __all__ = [
     'IMAGE_EXTENSIONS',
-    'DataError',
     'SkippedImagesWarning',
     'CacheWarning',
     'list_images',
@@ -69,10 +68,6 @@ _ORIENTATION_OPS = {
     7: Image.TRANSVERSE,
     8: Image.ROTATE_90,
 }
-
-
-class DataError(BeganError, ValueError):
-    """The image folder cannot be used; the message is one line for the CLI."""
 
 
 class SkippedImagesWarning(UserWarning):

@@ -6,9 +6,10 @@ import numpy
 import pytest
 from PIL import Image
 
+from began import errors
 from began.data import image_folder
 from began.data.image_folder import (
-    CacheWarning, DataError, IMAGE_EXTENSIONS, ImageFolderDataset,
+    CacheWarning, IMAGE_EXTENSIONS, ImageFolderDataset,
     SkippedImagesWarning, list_images, load_image, load_image_folder,
     to_float, to_uint8)
 
@@ -490,7 +491,7 @@ def test_cache_false_writes_nothing(tree, xdg):
 # --------------------------------------------------------------------------
 
 def _data_error(path):
-    with pytest.raises(DataError) as info:
+    with pytest.raises(errors.DataError) as info:
         _load(path)
     message = str(info.value)
     assert '\n' not in message
@@ -501,7 +502,7 @@ def _data_error(path):
 
 def test_missing_folder(tmp_path):
     assert 'not found' in _data_error(str(tmp_path / 'nope'))
-    with pytest.raises(DataError):
+    with pytest.raises(errors.DataError):
         list_images(str(tmp_path / 'nope'))
 
 
@@ -529,6 +530,32 @@ def test_only_unreadable_images(tmp_path):
     message = _data_error(str(tmp_path))
     assert 'none of the 5 images' in message
     assert not os.path.exists(str(tmp_path / image_folder.CACHE_DIR_NAME))
+
+
+def test_every_folder_error_is_caught_as_the_one_data_error(tmp_path):
+    """The scripts catch errors.DataError (a BeganError): the image folder
+    raises that class, not one of its own."""
+    (tmp_path / 'empty').mkdir()
+    (tmp_path / 'bad').mkdir()
+    (tmp_path / 'bad' / 'a.png').write_bytes(b'not an image')
+    attempts = [lambda: load_image_folder(str(tmp_path / 'nope'), SIZE, progress=False),
+                lambda: ImageFolderDataset(str(tmp_path / 'empty'), SIZE, progress=False),
+                lambda: load_image_folder(str(tmp_path / 'bad'), SIZE, cache=False,
+                                          progress=False),
+                lambda: list_images(str(tmp_path / 'bad' / 'a.png')),
+                lambda: image_folder.read_image(str(tmp_path / 'bad' / 'a.png'), SIZE)]
+    for attempt in attempts:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                attempt()
+        except errors.DataError as e:
+            assert type(e) is errors.DataError and isinstance(e, errors.BeganError)
+        else:
+            raise AssertionError('no error')
+    assert not any(isinstance(value, type) and issubclass(value, Exception)
+                   and value.__name__ == 'DataError' and value is not errors.DataError
+                   for value in vars(image_folder).values())
 
 
 # --------------------------------------------------------------------------
