@@ -231,8 +231,14 @@ def render_face(rng, size=96, hair=None, eye=None):
     size = int(size)
     if size < 8:
         raise ValueError('size must be >= 8, got %d' % size)
-    # Always draw from rng even when a factor is given, so that fixing
-    # hair/eye does not shift the rest of the random stream.
+    factors = _draw_factors(rng, hair, eye)
+    jitter = _Jitter(rng)
+    return _paint(size, factors, jitter), factors
+
+
+def _draw_factors(rng, hair, eye):
+    """The discrete factors. Hair and eye are drawn from rng even when
+    given, so that fixing them does not shift the rest of the stream."""
     h = int(rng.randint(len(HAIR_COLORS)))
     e = int(rng.randint(len(EYE_COLORS)))
     hair = h if hair is None else int(hair)
@@ -241,55 +247,91 @@ def render_face(rng, size=96, hair=None, eye=None):
         raise ValueError('hair index out of range: %d' % hair)
     if not 0 <= eye < len(EYE_COLORS):
         raise ValueError('eye index out of range: %d' % eye)
-    skin_i = int(rng.randint(len(SKIN_COLORS)))
-    bg_i = int(rng.randint(len(BACKGROUND_COLORS)))
-    blush = int(rng.rand() < 0.5)
-    mouth = int(rng.randint(NUM_MOUTHS))
-    style = int(rng.randint(NUM_HAIRSTYLES))
-    clothes_i = int(rng.randint(len(CLOTHES_COLORS)))
-    # Continuous jitter: translation, scale and shape.
-    u = rng.uniform(-1.0, 1.0, size=16)
-    dx, dy = 0.015 * u[0], 0.015 * u[1]
-    s = 1.0 + 0.04 * u[2]
-    face_w = 1.0 + 0.04 * u[3]          # face width
-    chin = 0.835 + 0.015 * u[4]         # chin height
-    es = 1.0 + 0.05 * u[5]              # eye size
-    eye_dx = 0.006 * u[6]               # eye spacing
-    eye_dy = 0.006 * u[7]               # eye height
-    brow_dy = 0.01 * u[8]
-    brow_tilt = 0.012 * u[9]
-    mouth_dy = 0.012 * u[10]
-    n_spikes = int(rng.randint(5, 8))
-    spike_u = rng.uniform(-1.0, 1.0, size=n_spikes + 1)
-    tip_u = rng.uniform(-1.0, 1.0, size=n_spikes)
-    hair_len = 0.02 * u[11]
+    # In this order: the values are drawn as the dict is built.
+    return dict(hair=hair, eye=eye,
+                skin=int(rng.randint(len(SKIN_COLORS))),
+                background=int(rng.randint(len(BACKGROUND_COLORS))),
+                blush=int(rng.rand() < 0.5),
+                mouth=int(rng.randint(NUM_MOUTHS)),
+                hairstyle=int(rng.randint(NUM_HAIRSTYLES)),
+                clothes=int(rng.randint(len(CLOTHES_COLORS))))
 
-    hc = HAIR_COLORS[hair][1]
-    ic = EYE_COLORS[eye][1]
-    skin = SKIN_COLORS[skin_i][1]
-    bg = BACKGROUND_COLORS[bg_i][1]
-    cloth = CLOTHES_COLORS[clothes_i][1]
-    hair_dark = _scale(hc, 0.72)
-    hair_light = _mix(hc, _WHITE, 0.45)
-    skin_shade = _mix(skin, (150, 90, 80), 0.18)
 
-    ss = _supersample(size)
-    px = size * ss
+class _Jitter(object):
+    """The continuous draws of one face: translation, scale and shape."""
+
+    def __init__(self, rng):
+        u = rng.uniform(-1.0, 1.0, size=16)
+        self.dx, self.dy = 0.015 * u[0], 0.015 * u[1]
+        self.s = 1.0 + 0.04 * u[2]
+        self.face_w = 1.0 + 0.04 * u[3]     # face width
+        self.chin = 0.835 + 0.015 * u[4]    # chin height
+        self.es = 1.0 + 0.05 * u[5]         # eye size
+        self.eye_dx = 0.006 * u[6]          # eye spacing
+        self.eye_dy = 0.006 * u[7]          # eye height
+        self.brow_dy = 0.01 * u[8]
+        self.brow_tilt = 0.012 * u[9]
+        self.mouth_dy = 0.012 * u[10]
+        self.n_spikes = int(rng.randint(5, 8))
+        self.spike_u = rng.uniform(-1.0, 1.0, size=self.n_spikes + 1)
+        self.tip_u = rng.uniform(-1.0, 1.0, size=self.n_spikes)
+        self.hair_len = 0.02 * u[11]
+
+
+class _Colours(object):
+    """The RGB colours of one face's parts."""
+
+    def __init__(self, factors):
+        self.hair = HAIR_COLORS[factors['hair']][1]
+        self.eye = EYE_COLORS[factors['eye']][1]
+        self.skin = SKIN_COLORS[factors['skin']][1]
+        self.background = BACKGROUND_COLORS[factors['background']][1]
+        self.clothes = CLOTHES_COLORS[factors['clothes']][1]
+        self.hair_dark = _scale(self.hair, 0.72)
+        self.hair_light = _mix(self.hair, _WHITE, 0.45)
+        self.skin_shade = _mix(self.skin, (150, 90, 80), 0.18)
+        # Black hair's brows would vanish into it: a lighter grey-violet.
+        self.brows = _scale(self.hair, 0.55) if factors['hair'] != 0 else (70, 60, 75)
+
+
+def _paint(size, factors, jitter):
+    """The face on a supersampled canvas, back to front, then downsampled."""
+    colours = _Colours(factors)
+    px = size * _supersample(size)
     detail = 2 if size >= 64 else (1 if size >= 48 else 0)
-    img = Image.new('RGB', (px, px), bg)
+    img = Image.new('RGB', (px, px), colours.background)
     d = ImageDraw.Draw(img)
-    cv = _Canvas(px, dx, dy, s)
+    cv = _Canvas(px, jitter.dx, jitter.dy, jitter.s)
+    _draw_shoulders(d, cv, colours)
+    _draw_back_hair(d, cv, colours.hair, factors['hairstyle'], jitter.hair_len)
+    _draw_face(d, cv, colours, jitter)
+    if factors['blush']:
+        _draw_blush(d, cv, colours.skin)
+    _draw_nose(d, cv, colours.skin_shade)
+    for left, cx in ((True, 0.385 - jitter.eye_dx), (False, 0.615 + jitter.eye_dx)):
+        _draw_eye(d, cv, cx, 0.555 + jitter.eye_dy, jitter.es, colours.eye, left, detail)
+    _draw_mouth(d, cv, factors['mouth'], 0.735 + jitter.mouth_dy, colours.skin)
+    _draw_fringe(d, cv, colours.hair, jitter)
+    _draw_side_locks(d, cv, colours.hair, jitter.hair_len)
+    _draw_hair_lines(d, cv, colours)
+    _draw_brows(d, cv, colours.brows, jitter)
+    img = img.resize((size, size), Image.LANCZOS)  # the supersampling is >= 2x
+    return numpy.asarray(img, dtype=numpy.uint8)
 
-    # Shoulders / clothes, then the neck.
-    d.ellipse(cv.box(0.12, 0.88, 0.88, 1.30), fill=cloth)
-    d.rectangle(cv.box(0.435, 0.70, 0.565, 0.93), fill=skin_shade)
+
+def _draw_shoulders(d, cv, colours):
+    """Shoulders / clothes, then the neck."""
+    d.ellipse(cv.box(0.12, 0.88, 0.88, 1.30), fill=colours.clothes)
+    d.rectangle(cv.box(0.435, 0.70, 0.565, 0.93), fill=colours.skin_shade)
     d.polygon(cv.poly([(0.40, 0.93), (0.5, 0.99), (0.60, 0.93),
-                       (0.56, 0.90), (0.44, 0.90)]), fill=skin_shade)
+                       (0.56, 0.90), (0.44, 0.90)]), fill=colours.skin_shade)
 
-    # Back hair: the head's silhouette and the hair falling on both sides.
+
+def _draw_back_hair(d, cv, hc, style, hair_len):
+    """The head's silhouette and the hair falling on both sides, flaring
+    slightly outwards and ending in a few pointed locks."""
     d.ellipse(cv.box(0.16, 0.08, 0.84, 0.74), fill=hc)
     bottom = (0.80 if style == 0 else 0.97) + hair_len
-    # Flaring slightly outwards and ending in a few pointed locks.
     d.polygon(cv.poly([(0.17, 0.38), (0.125, 0.60), (0.105, bottom),
                        (0.155, bottom - 0.045), (0.19, bottom + 0.005),
                        (0.225, bottom - 0.05), (0.27, bottom - 0.02),
@@ -299,33 +341,37 @@ def render_face(rng, size=96, hair=None, eye=None):
                        (0.895, bottom), (0.875, 0.60), (0.83, 0.38)]),
               fill=hc)
 
-    # Face: a round upper part and a pointed anime jaw.
-    fx = lambda x: 0.5 + face_w * (x - 0.5)
-    d.ellipse(cv.box(fx(0.255), 0.20, fx(0.745), 0.74), fill=skin)
+
+def _draw_face(d, cv, colours, jitter):
+    """A round upper part and a pointed anime jaw."""
+    def fx(x):
+        return 0.5 + jitter.face_w * (x - 0.5)
+    chin = jitter.chin
+    d.ellipse(cv.box(fx(0.255), 0.20, fx(0.745), 0.74), fill=colours.skin)
     d.polygon(cv.poly([(fx(0.257), 0.50), (fx(0.743), 0.50),
                        (fx(0.725), 0.64), (fx(0.60), chin - 0.04),
                        (0.5, chin), (fx(0.40), chin - 0.04),
-                       (fx(0.275), 0.64)]), fill=skin)
+                       (fx(0.275), 0.64)]), fill=colours.skin)
 
-    # Blush under the eyes (solid blend: cheap, and ImageDraw has no alpha).
-    if blush:
-        bc = _mix(skin, (255, 110, 130), 0.45)
-        for cx in (0.345, 0.655):
-            d.ellipse(cv.ell(cx, 0.655, 0.085, 0.035), fill=bc)
 
-    # Nose: a tiny shaded tick.
+def _draw_blush(d, cv, skin):
+    """Blush under the eyes (solid blend: cheap, and ImageDraw has no alpha)."""
+    bc = _mix(skin, (255, 110, 130), 0.45)
+    for cx in (0.345, 0.655):
+        d.ellipse(cv.ell(cx, 0.655, 0.085, 0.035), fill=bc)
+
+
+def _draw_nose(d, cv, skin_shade):
+    """A tiny shaded tick."""
     d.line(cv.poly([(0.505, 0.645), (0.497, 0.662)]), fill=skin_shade,
            width=cv.w(0.008))
 
-    # Eyes, with a darker lid crease and brows above them.
-    for left, cx in ((True, 0.385 - eye_dx), (False, 0.615 + eye_dx)):
-        _draw_eye(d, cv, cx, 0.555 + eye_dy, es, ic, left, detail)
 
-    _draw_mouth(d, cv, mouth, 0.735 + mouth_dy, skin)
-
-    # Hair cap over the crown and the fringe (bangs): a zig-zag of spikes
-    # whose tips come lower towards the sides, framing the face.
+def _draw_fringe(d, cv, hc, jitter):
+    """Hair cap over the crown and the fringe (bangs): a zig-zag of spikes
+    whose tips come lower towards the sides, framing the face."""
     d.pieslice(cv.box(0.19, 0.09, 0.81, 0.62), 180, 360, fill=hc)
+    n_spikes, spike_u, tip_u = jitter.n_spikes, jitter.spike_u, jitter.tip_u
     x0, x1 = 0.215, 0.785
     pts = [(0.19, 0.35)]
     for j in range(n_spikes + 1):
@@ -338,36 +384,37 @@ def render_face(rng, size=96, hair=None, eye=None):
             pts.append((xt, 0.42 + 0.12 * side_t + 0.012 * tip_u[j]))
     pts.append((0.81, 0.35))
     d.polygon(cv.poly(pts), fill=hc)
-    # Side locks in front of the face's edges, down to the jaw.
+
+
+def _draw_side_locks(d, cv, hc, hair_len):
+    """Locks in front of the face's edges, down to the jaw."""
     for sgn in (-1.0, 1.0):
-        lx = lambda x: 0.5 + sgn * (0.5 - x)
+        def lx(x):
+            return 0.5 + sgn * (0.5 - x)
         d.polygon(cv.poly([(lx(0.19), 0.32), (lx(0.30), 0.34),
                            (lx(0.285), 0.52), (lx(0.26), 0.70),
                            (lx(0.215), 0.80 + hair_len),
                            (lx(0.175), 0.55)]), fill=hc)
-    # Strand lines and a shine band: details that read as "anime hair".
+
+
+def _draw_hair_lines(d, cv, colours):
+    """Strand lines and a shine band: details that read as "anime hair"."""
     for xs in (0.36, 0.5, 0.64):
         d.line(cv.poly([(xs, 0.17), (xs + 0.2 * (xs - 0.5), 0.33)]),
-               fill=hair_dark, width=cv.w(0.007))
+               fill=colours.hair_dark, width=cv.w(0.007))
     for a0, a1 in ((203, 232), (244, 296), (308, 337)):
-        d.arc(cv.box(0.27, 0.19, 0.73, 0.49), a0, a1, fill=hair_light,
+        d.arc(cv.box(0.27, 0.19, 0.73, 0.49), a0, a1, fill=colours.hair_light,
               width=cv.w(0.016))
 
-    # Brows, over the fringe as is usual in anime drawings.
+
+def _draw_brows(d, cv, colour, jitter):
+    """Brows, over the fringe as is usual in anime drawings."""
     for sgn in (-1.0, 1.0):
         bx = 0.5 + sgn * 0.115
-        by = 0.44 + brow_dy
-        d.line(cv.poly([(bx - sgn * 0.045, by + brow_tilt),
-                        (bx + sgn * 0.045, by - brow_tilt)]),
-               fill=_scale(hc, 0.55) if hair != 0 else (70, 60, 75),
-               width=cv.w(0.014))
-
-    if ss > 1:
-        img = img.resize((size, size), Image.LANCZOS)
-    factors = dict(hair=hair, eye=eye, skin=skin_i, background=bg_i,
-                   blush=blush, mouth=mouth, hairstyle=style,
-                   clothes=clothes_i)
-    return numpy.asarray(img, dtype=numpy.uint8), factors
+        by = 0.44 + jitter.brow_dy
+        d.line(cv.poly([(bx - sgn * 0.045, by + jitter.brow_tilt),
+                        (bx + sgn * 0.045, by - jitter.brow_tilt)]),
+               fill=colour, width=cv.w(0.014))
 
 
 FACTOR_NAMES = ('hair', 'eye', 'skin', 'background', 'blush', 'mouth',

@@ -1,6 +1,8 @@
+import hashlib
 import itertools
 
 import numpy
+import PIL
 import pytest
 
 from began.data.toyfaces import (BACKGROUND_COLORS, EYE_COLORS, FACTOR_NAMES,
@@ -110,3 +112,27 @@ def test_dataset_returns_chw_uint8():
     numpy.testing.assert_array_equal(ds.factors['eye'], factors['eye'])
     batch = ds[1:4]
     assert len(batch) == 3 and batch[0].shape == (3, 24, 24)
+
+
+# SHA-256 of the pixels of render_face(RandomState(seed), size, hair, eye),
+# computed before render_face was split into its parts (Pillow 13.0.0):
+# the parts must draw the very same faces. Another Pillow may resample or
+# rasterise differently, so the check holds for that major version only.
+RENDERED_WITH_PILLOW = '13'
+RENDERED = [
+    (0, 16, None, None, '250c42dde23fba42bfb26f671991d9c1d2ac6b409c5051118f1b3123f4ec1b9f'),
+    (1, 32, 3, 2, '15d99a1bfe60e080180a5522360717453e080407b9d5fbb92625cb1d6c7efbf6'),
+    (2, 48, None, None, 'f0f884f9071681c0d233a1056a1e66c65a1286d97598ccc034b73a1566d95563'),
+    (3, 64, 0, 5, '9bf139b6db2101a621264f110652eadd3c5c8216e0931ecdeb01bc3c531cae0a'),
+    (4, 96, 7, None, '20597b00c0c3a0deb090a0ba17f558135361b8b25f05c19425da23f3bffa62c2'),
+    (6, 40, None, 1, '6a635c8ab567fef4d9a731bc63c5addbeed5be89e01d867286e55dca1b0986ca'),
+]
+
+
+@pytest.mark.skipif(PIL.__version__.split('.')[0] != RENDERED_WITH_PILLOW,
+                    reason=f'the reference faces were drawn with Pillow {RENDERED_WITH_PILLOW}')
+@pytest.mark.parametrize('seed, size, hair, eye, digest', RENDERED)
+def test_faces_are_drawn_as_before_the_split(seed, size, hair, eye, digest):
+    image, factors = render_face(numpy.random.RandomState(seed), size, hair, eye)
+    assert hashlib.sha256(image.tobytes()).hexdigest() == digest
+    assert (hair is None or factors['hair'] == hair) and (eye is None or factors['eye'] == eye)
