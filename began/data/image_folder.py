@@ -8,20 +8,17 @@ images at 96x96 are 1.3 GB instead of 5.2 GB); scaling to ``[-1, 1]`` is done
 per batch with :func:`to_float`.
 
 The first load decodes every file (with a progress line on stderr) and then
-writes a ``.npz`` cache keyed on the relative file paths, their sizes and
-mtimes and ``size``.  Later loads only ``stat`` the files and read the cache.
+writes a ``.npz`` cache (:mod:`began.data.image_cache`) keyed on the relative
+file paths, their sizes and mtimes and ``size``.  Later loads only ``stat``
+the files and read the cache.
 
 Files that cannot be read are skipped and named in one warning.  A folder that
 does not exist, is not a folder or holds no usable image raises
 :class:`began.errors.DataError` with a one-line message.
 """
 
-import hashlib
-import json
 import os
-import re
 import sys
-import tempfile
 import time
 import warnings
 
@@ -29,12 +26,12 @@ import chainer
 import numpy
 from PIL import Image
 
-from began.errors import DataError
+from began.data.image_cache import CACHE_DIR_NAME, FolderCache
+from began.errors import DataError, warn_caller
 
 __all__ = [
     'IMAGE_EXTENSIONS',
     'SkippedImagesWarning',
-    'CacheWarning',
     'list_images',
     'load_image',
     'load_image_folder',
@@ -47,12 +44,6 @@ __all__ = [
 #: Matching is case-insensitive; every other file is ignored.
 IMAGE_EXTENSIONS = ('png', 'jpg', 'jpeg', 'webp', 'bmp', 'gif')
 
-#: Name of the cache folder created inside the image folder by default.
-CACHE_DIR_NAME = '.began_cache'
-
-# Bump this whenever the decoding changes, so that old caches are not reused.
-_CACHE_VERSION = 1
-_CACHE_FILE_RE = re.compile(r'^[0-9a-f]{40}\.npz$')
 _MAX_NAMED = 10
 # Reduce by an integer factor first while at least this many times `size`.
 _REDUCING_GAP = 3
@@ -72,10 +63,6 @@ _ORIENTATION_OPS = {
 
 class SkippedImagesWarning(UserWarning):
     """Files with an image extension that could not be read were skipped."""
-
-
-class CacheWarning(UserWarning):
-    """The decoded-image cache could not be read or written."""
 
 
 # ---------------------------------------------------------------------------
@@ -257,104 +244,6 @@ def read_image(path, size):
 
 
 # ---------------------------------------------------------------------------
-# Cache
-# ---------------------------------------------------------------------------
-
-def _user_cache_dir():
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
-        os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'began')
-
-
-def _usable_dir(path):
-    """Create path if needed; True if we can write files in it."""
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError:
-        return False
-    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
-
-
-def _cache_key(rel_paths, image_dir, size):
-    entries = []
-    for rel in rel_paths:
-        try:
-            st = os.stat(os.path.join(image_dir, *rel.split('/')))
-            entries.append([rel, st.st_size, st.st_mtime_ns])
-        except OSError:
-            entries.append([rel, -1, -1])
-    key = {'version': _CACHE_VERSION, 'size': int(size), 'files': entries}
-    text = json.dumps(key, sort_keys=True, separators=(',', ':'))
-    return hashlib.sha1(text.encode('utf-8')).hexdigest()
-
-
-def _read_cache(path, key, size):
-    """Return (images, files, skipped) from a cache file or raise."""
-    with numpy.load(path, allow_pickle=False) as data:
-        stored_key = str(data['key'][()])
-        if stored_key != key:
-            raise ValueError('cache key mismatch')
-        images = data['images']
-        files = [str(f) for f in data['files']]
-        skipped = [str(f) for f in data['skipped']]
-    if (images.dtype != numpy.uint8 or images.ndim != 4
-            or images.shape[1:] != (3, size, size)
-            or images.shape[0] != len(files) or not files):
-        raise ValueError('unexpected content {} {}'.format(
-            images.dtype, images.shape))
-    return images, files, skipped
-
-
-def _remove_stale(cache_dir, keep_name, root, size):
-    """Delete older caches of the same folder and size in cache_dir."""
-    try:
-        names = os.listdir(cache_dir)
-    except OSError:
-        return
-    for name in names:
-        if name == keep_name or not _CACHE_FILE_RE.match(name):
-            continue
-        path = os.path.join(cache_dir, name)
-        try:
-            with numpy.load(path, allow_pickle=False) as data:
-                same = (str(data['root'][()]) == root
-                        and int(data['size'][()]) == size)
-        except Exception:
-            continue
-        if same:
-            try:
-                os.remove(path)
-            except OSError:
-                pass
-
-
-def _write_cache(cache_dir, key, images, files, skipped, root, size):
-    """Write the cache file atomically and return its path; raises on error."""
-    name = key + '.npz'
-    final = os.path.join(cache_dir, name)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.npz', dir=cache_dir)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            numpy.savez(
-                f, images=images,
-                files=numpy.array(files, dtype=str),
-                skipped=numpy.array(skipped, dtype=str),
-                key=numpy.array(key), root=numpy.array(root),
-                size=numpy.array(size, dtype=numpy.int64))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
-    _remove_stale(cache_dir, name, root, size)
-    return final
-
-
-# ---------------------------------------------------------------------------
 # Decoding a folder
 # ---------------------------------------------------------------------------
 
@@ -404,10 +293,8 @@ def _describe(names):
 
 
 def _warn_skipped(image_dir, skipped, total):
-    warnings.warn(
-        'skipped {} unreadable image(s) of {} under {}: {}'.format(
-            len(skipped), total, image_dir, _describe(skipped)),
-        SkippedImagesWarning, stacklevel=4)
+    warn_caller('skipped {} unreadable image(s) of {} under {}: {}'.format(
+        len(skipped), total, image_dir, _describe(skipped)), SkippedImagesWarning)
 
 
 def _decode_all(image_dir, rel_paths, size, progress):
@@ -443,69 +330,35 @@ def _load(image_dir, size=96, cache=True, cache_dir=None, progress=True):
     size = int(size)
     if size < 1:
         raise ValueError('size must be positive, got {}'.format(size))
+    rel_paths = _images_to_load(image_dir)
+    if cache:
+        loaded = _load_through_cache(image_dir, rel_paths, size, cache_dir, progress)
+    else:
+        loaded = _decode_all(image_dir, rel_paths, size, progress)
+    skipped = loaded[2]
+    if skipped:
+        _warn_skipped(image_dir, skipped, len(rel_paths))
+    return loaded
+
+
+def _images_to_load(image_dir):
+    """The relative paths of the folder's images; DataError if there is none."""
     _check_folder(image_dir)
     rel_paths = _relative_images(image_dir)
     if not rel_paths:
         raise DataError('no images ({}) found under {}'.format(
             ', '.join(IMAGE_EXTENSIONS), image_dir))
+    return rel_paths
 
-    if not cache:
-        images, files, skipped = _decode_all(image_dir, rel_paths, size,
-                                             progress)
-        if skipped:
-            _warn_skipped(image_dir, skipped, len(rel_paths))
-        return images, files, skipped
 
-    key = _cache_key(rel_paths, image_dir, size)
-    name = key + '.npz'
-    if cache_dir is not None:
-        candidates = [os.fspath(cache_dir)]
-    else:
-        candidates = [os.path.join(image_dir, CACHE_DIR_NAME),
-                      _user_cache_dir()]
-
-    for directory in candidates:
-        path = os.path.join(directory, name)
-        if not os.path.isfile(path):
-            continue
-        t0 = time.monotonic()
-        try:
-            images, files, skipped = _read_cache(path, key, size)
-        except Exception as e:
-            warnings.warn('ignoring unreadable image cache {} ({}: {}); '
-                          'decoding the images again'.format(
-                              path, type(e).__name__, e),
-                          CacheWarning, stacklevel=3)
-            continue
-        if progress:
-            sys.stderr.write('loaded {} images from cache {} ({:.1f} s)\n'
-                             .format(len(files), path,
-                                     time.monotonic() - t0))
-            sys.stderr.flush()
-        if skipped:
-            _warn_skipped(image_dir, skipped, len(rel_paths))
-        return images, files, skipped
-
-    images, files, skipped = _decode_all(image_dir, rel_paths, size, progress)
-    if skipped:
-        _warn_skipped(image_dir, skipped, len(rel_paths))
-
-    root = os.path.realpath(image_dir)
-    errors = []
-    for directory in candidates:
-        if not _usable_dir(directory):
-            errors.append('{}: not writable'.format(directory))
-            continue
-        try:
-            _write_cache(directory, key, images, files, skipped, root, size)
-            break
-        except Exception as e:
-            errors.append('{}: {}'.format(directory, e))
-    else:
-        warnings.warn('could not write the image cache ({}); the images will '
-                      'be decoded again next time'.format('; '.join(errors)),
-                      CacheWarning, stacklevel=3)
-    return images, files, skipped
+def _load_through_cache(image_dir, rel_paths, size, cache_dir, progress):
+    """The cached images if the files are unchanged; else decode and cache them."""
+    cache = FolderCache(image_dir, rel_paths, size, cache_dir)
+    loaded = cache.read(progress)
+    if loaded is None:
+        loaded = _decode_all(image_dir, rel_paths, size, progress)
+        cache.write(*loaded)
+    return loaded
 
 
 def load_image_folder(image_dir, size=96, cache=True, cache_dir=None,

@@ -7,9 +7,10 @@ import pytest
 from PIL import Image
 
 from began import errors
-from began.data import image_folder
+from began.data import image_cache, image_folder
+from began.data.image_cache import CacheWarning
 from began.data.image_folder import (
-    CacheWarning, IMAGE_EXTENSIONS, ImageFolderDataset,
+    IMAGE_EXTENSIONS, ImageFolderDataset,
     SkippedImagesWarning, list_images, load_image, load_image_folder,
     to_float, to_uint8)
 
@@ -324,7 +325,7 @@ def test_progress_on_stderr(tree, capsys):
 
 def test_cache_hit_opens_no_image(tree, monkeypatch, xdg):
     first, caught = _load(tree)
-    cache_dir = os.path.join(tree, image_folder.CACHE_DIR_NAME)
+    cache_dir = os.path.join(tree, image_cache.CACHE_DIR_NAME)
     assert len(_cache_files(cache_dir)) == 1
     assert not [n for n in os.listdir(cache_dir) if n.startswith('.tmp')]
     assert len(_of(caught, SkippedImagesWarning)) == 1
@@ -351,7 +352,7 @@ def test_cache_hit_opens_no_image(tree, monkeypatch, xdg):
 
 def test_cache_file_is_plain_npz(tree):
     _load(tree)
-    cache_dir = os.path.join(tree, image_folder.CACHE_DIR_NAME)
+    cache_dir = os.path.join(tree, image_cache.CACHE_DIR_NAME)
     (name,) = _cache_files(cache_dir)
     assert len(name) == len('0' * 40 + '.npz')
     with numpy.load(os.path.join(cache_dir, name), allow_pickle=False) as d:
@@ -360,7 +361,7 @@ def test_cache_file_is_plain_npz(tree):
 
 def test_cache_invalidated_by_mtime_and_new_file(tree, monkeypatch):
     first, _ = _load(tree)
-    cache_dir = os.path.join(tree, image_folder.CACHE_DIR_NAME)
+    cache_dir = os.path.join(tree, image_cache.CACHE_DIR_NAME)
     calls = _count_open(monkeypatch)
 
     st = os.stat(os.path.join(tree, 'gray.png'))
@@ -390,7 +391,7 @@ def test_different_size_has_its_own_cache(tree, monkeypatch):
         warnings.simplefilter('ignore')
         big = load_image_folder(tree, 2 * SIZE, progress=False)
     assert big.shape == (len(GOOD), 3, 2 * SIZE, 2 * SIZE)
-    cache_dir = os.path.join(tree, image_folder.CACHE_DIR_NAME)
+    cache_dir = os.path.join(tree, image_cache.CACHE_DIR_NAME)
     assert len(_cache_files(cache_dir)) == 2
     _forbid_open(monkeypatch)
     numpy.testing.assert_array_equal(_load(tree)[0], small)
@@ -398,7 +399,7 @@ def test_different_size_has_its_own_cache(tree, monkeypatch):
 
 def test_corrupt_cache_is_redecoded_with_warning(tree):
     first, _ = _load(tree)
-    cache_dir = os.path.join(tree, image_folder.CACHE_DIR_NAME)
+    cache_dir = os.path.join(tree, image_cache.CACHE_DIR_NAME)
     (name,) = _cache_files(cache_dir)
     path = os.path.join(cache_dir, name)
     with open(path, 'r+b') as f:
@@ -408,6 +409,7 @@ def test_corrupt_cache_is_redecoded_with_warning(tree):
     numpy.testing.assert_array_equal(first, second)
     (w,) = _of(caught, CacheWarning)
     assert 'ignoring unreadable image cache' in str(w.message)
+    assert w.filename == __file__   # points at the caller
     # ... and the cache has been rewritten.
     with numpy.load(path, allow_pickle=False) as data:
         numpy.testing.assert_array_equal(data['images'], first)
@@ -424,14 +426,14 @@ def test_failed_cache_write_leaves_nothing(tree, monkeypatch):
         raise OSError('disk full')
     monkeypatch.setattr(numpy, 'savez', crash)
     user_cache = os.path.join(os.path.dirname(tree), 'user_cache')
-    monkeypatch.setattr(image_folder, '_user_cache_dir', lambda: user_cache)
+    monkeypatch.setattr(image_cache, 'user_cache_dir', lambda: user_cache)
     images, caught = _load(tree)
     assert images.shape[0] == len(GOOD)
     (w,) = _of(caught, CacheWarning)
     assert 'could not write the image cache' in str(w.message)
     assert 'disk full' in str(w.message)
     # Neither a cache nor a temporary file is left behind.
-    assert os.listdir(os.path.join(tree, image_folder.CACHE_DIR_NAME)) == []
+    assert os.listdir(os.path.join(tree, image_cache.CACHE_DIR_NAME)) == []
     assert os.listdir(user_cache) == []
 
 
@@ -449,7 +451,7 @@ def test_unwritable_image_dir_falls_back_to_user_cache(tree, monkeypatch,
     first, caught = _load(tree)
     assert not _of(caught, CacheWarning)
     assert len(_cache_files(str(xdg / 'began'))) == 1
-    assert _cache_files(os.path.join(tree, image_folder.CACHE_DIR_NAME)) == []
+    assert _cache_files(os.path.join(tree, image_cache.CACHE_DIR_NAME)) == []
 
     _forbid_open(monkeypatch)
     numpy.testing.assert_array_equal(_load(tree)[0], first)
@@ -459,7 +461,7 @@ def test_explicit_cache_dir(tree, tmp_path, monkeypatch):
     cache_dir = tmp_path / 'my_cache'
     first, _ = _load(tree, cache_dir=str(cache_dir))
     assert len(_cache_files(str(cache_dir))) == 1
-    assert not os.path.exists(os.path.join(tree, image_folder.CACHE_DIR_NAME))
+    assert not os.path.exists(os.path.join(tree, image_cache.CACHE_DIR_NAME))
     _forbid_open(monkeypatch)
     numpy.testing.assert_array_equal(
         _load(tree, cache_dir=str(cache_dir))[0], first)
@@ -482,7 +484,7 @@ def test_unwritable_explicit_cache_dir_warns_and_loads(tree, tmp_path,
 
 def test_cache_false_writes_nothing(tree, xdg):
     _load(tree, cache=False)
-    assert not os.path.exists(os.path.join(tree, image_folder.CACHE_DIR_NAME))
+    assert not os.path.exists(os.path.join(tree, image_cache.CACHE_DIR_NAME))
     assert not xdg.exists()
 
 
@@ -529,7 +531,7 @@ def test_only_unreadable_images(tmp_path):
         (tmp_path / name).write_bytes(b'not an image')
     message = _data_error(str(tmp_path))
     assert 'none of the 5 images' in message
-    assert not os.path.exists(str(tmp_path / image_folder.CACHE_DIR_NAME))
+    assert not os.path.exists(str(tmp_path / image_cache.CACHE_DIR_NAME))
 
 
 def test_every_folder_error_is_caught_as_the_one_data_error(tmp_path):
