@@ -222,9 +222,11 @@ class Config:
         """Raise ConfigError naming the first value that cannot work: a type,
         then each field's choices and range (the table), then the rules that
         tie fields together."""
-        for f in dataclasses.fields(self):
+        fields = dataclasses.fields(self)
+        for f in fields:
             _check_type(f, getattr(self, f.name))
-        for f in dataclasses.fields(self):
+        # A range bounded by another field after that field's own check.
+        for f in sorted(fields, key=_bounded_by_a_field):
             _check_row(f, getattr(self, f.name), self)
         for ok, message in self._relations():
             if not ok:
@@ -384,6 +386,11 @@ def _check_type(field, value):
         ok, kind = isinstance(value, str), 'a string'
     if not ok:
         raise ConfigError(f'{field.name} must be {kind}, got {value!r}')
+
+
+def _bounded_by_a_field(field):
+    limits = field.metadata['range']
+    return bool(limits) and any(isinstance(b, str) for b in (limits.low, limits.high))
 
 
 def _check_row(field, value, config):

@@ -48,6 +48,10 @@ def test_missing_model_json(tmp_path):
     (dict(arch='blog', dataset='toyfaces', image_size=40), 'multiple of 16'),
     (dict(arch='blog', dataset='folder', image_size=32, image_dir=''), '--image-dir'),
     (dict(batch_size=0), 'batch-size must be >= 1'),
+    # A field's own range first, before the ranges it bounds:
+    (dict(epochs=-3), 'epochs must be >= 1'),
+    (dict(n_z=0), 'n-z must be >= 1'),
+    (dict(batch_size=-1, mmd_batch=4), 'batch-size must be >= 1'),
     (dict(gamma=float('nan')), 'finite'),
     (dict(h_penalty=-0.1), 'h-penalty must be >= 0'),
     (dict(pull_away=-1.0), 'pull-away must be >= 0'),
