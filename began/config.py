@@ -142,6 +142,11 @@ class Config:
     hidden: int = setting(
         64, "width of the networks (the mixture MLPs' units; --arch paper: filters n)",
         range=AT_LEAST_1, fixes_shape=True)
+    skip: bool = setting(
+        False, "--arch paper: the paper's skip connections, h0 (the decoder's first 8x8 "
+        "tensor) upsampled and concatenated at every later scale of D's decoder and G "
+        "(--no-skip: without, as the paper's plain networks)",
+        offered_by=FACES_ONLY, fixes_shape=True)
     noise_std: float = setting(
         0.1, "std of the Gaussian noise added to D's input while training", range=AT_LEAST_0)
     weight_std: float = setting(
@@ -249,6 +254,9 @@ class Config:
             yield (self.image_size >= 16 and self.image_size % 16 == 0,
                    f'size must be a multiple of 16 (>= 16) for the blog networks, '
                    f'got {self.image_size}')
+        yield (not self.skip or self.arch == 'paper',
+               f'--skip is a part of the paper networks (--arch paper); --arch {self.arch} '
+               f'has no such connections')
         if self.arch == 'paper':
             yield (self.image_size >= 8 and self.image_size % 8 == 0
                    and (self.image_size // 8) & (self.image_size // 8 - 1) == 0,
@@ -380,6 +388,8 @@ def _check_type(field, value):
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
             and math.isfinite(value)
         kind = 'a finite number'
+    elif field.type is bool:
+        ok, kind = isinstance(value, bool), 'true or false'
     elif field.type is int:
         ok, kind = isinstance(value, int) and not isinstance(value, bool), 'an integer'
     else:
@@ -426,7 +436,14 @@ def add_arguments(parser, preset):
     experiment = preset['experiment']
     defaults = Config(**preset)
     for f in _FIELDS.values():
-        if offered(experiment, f.name):
+        if offered(experiment, f.name) and f.type is bool:   # --name / --no-name
+            action = parser.add_argument(flag(f.name), dest=f.name,
+                                         default=getattr(defaults, f.name),
+                                         action=argparse.BooleanOptionalAction,
+                                         help=f.metadata['help'])
+            if '%(default)' not in action.help:   # Python < 3.14 adds it itself
+                action.help += ' (default: %(default)s)'
+        elif offered(experiment, f.name):
             parser.add_argument(flag(f.name), dest=f.name, type=f.type,
                                 default=getattr(defaults, f.name),
                                 choices=choices(f.name, experiment) or None,

@@ -30,7 +30,7 @@ def _build(config):
     if config.arch == 'paper':
         from began.nets.paper import PaperAutoEncoder, PaperGenerator
         return (PaperGenerator(config.n_z, config.image_size, config.hidden,
-                               config.weight_std),
+                               config.weight_std, config.skip),
                 PaperAutoEncoder(config.n_h, config.image_size, config.hidden,
-                                 config.weight_std))
+                                 config.weight_std, config.skip))
     raise ValueError(f'unknown arch {config.arch!r}')

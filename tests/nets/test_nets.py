@@ -6,18 +6,24 @@ from began.config import Config
 from began.nets import build_models
 
 
-@pytest.mark.parametrize('size', [16, 32, 48, 96])
-def test_blog_network_shapes(size):
-    config = Config(experiment='animeface', arch='blog', dataset='toyfaces', image_size=size,
-                    n_z=50, n_h=32).validate()
+def assert_image_shapes(config):
+    """G(z), D's code, its decoding and D(x) have the shapes ``config`` names."""
     gen, dis = build_models(config)
-    z = numpy.random.uniform(-1, 1, (2, 50)).astype(numpy.float32)
+    size = config.image_size
+    z = numpy.random.uniform(-1, 1, (2, config.n_z)).astype(numpy.float32)
     x = gen(z)
     assert x.shape == (2, 3, size, size)
     h = dis.encode(x)
-    assert h.shape == (2, 32)
+    assert h.shape == (2, config.n_h)
     assert dis.decode(h).shape == (2, 3, size, size)
     assert dis(x).shape == (2, 3, size, size)
+    return gen, dis
+
+
+@pytest.mark.parametrize('size', [16, 32, 48, 96])
+def test_blog_network_shapes(size):
+    assert_image_shapes(Config(experiment='animeface', arch='blog', dataset='toyfaces',
+                               image_size=size, n_z=50, n_h=32).validate())
 
 
 def test_blog_networks_follow_the_post():
@@ -48,17 +54,16 @@ def test_mlp_shapes_follow_the_spec():
         assert gen(numpy.zeros((3, 256), numpy.float32)).shape == (3, 2)
 
 
-@pytest.mark.parametrize('size', [8, 16, 32])
-def test_paper_network_shapes(size):
+@pytest.mark.parametrize('skip', [False, True])
+@pytest.mark.parametrize('size', [8, 16, 32, 64, 128])
+def test_paper_network_shapes(size, skip):
+    # narrow (n = 4 at 64 and 128 px): the shapes are the point
     config = Config(experiment='animeface', arch='paper', dataset='toyfaces', image_size=size,
-                    n_z=16, n_h=16, hidden=8, weight_std=0.0).validate()
-    gen, dis = build_models(config)
-    x = gen(numpy.random.uniform(-1, 1, (2, 16)).astype(numpy.float32))
-    assert x.shape == (2, 3, size, size)
-    assert dis.encode(x).shape == (2, 16)
-    assert dis(x).shape == (2, 3, size, size)
+                    n_z=16, n_h=16, hidden=8 if size <= 32 else 4, weight_std=0.0,
+                    skip=skip).validate()
+    gen, dis = assert_image_shapes(config)
     # filters grow linearly down to the 8x8 bottleneck; no batch norm anywhere
-    assert dis.to_h.W.shape[1] == 8 * (len(dis.downs) + 1) * 8 * 8
+    assert dis.to_h.W.shape[1] == config.hidden * (len(dis.downs) + 1) * 8 * 8
     assert not any(isinstance(l, chainer.links.BatchNormalization) for l in dis.links())
 
 
