@@ -1,4 +1,6 @@
 """--gpu N: the Chainer device to train on, or a one-line reason why not."""
+import os
+
 import chainer
 
 from began.errors import DeviceError
@@ -45,6 +47,36 @@ def get_device(gpu):
     device = chainer.get_device(f'@cupy:{gpu}')
     device.use()
     return device
+
+
+def visible_device_count():
+    """The CUDA devices this process may use: the entries of
+    CUDA_VISIBLE_DEVICES when it is set (no CUDA call), else CuPy's count;
+    None when CuPy cannot tell (get_device then says why)."""
+    listed = os.environ.get('CUDA_VISIBLE_DEVICES')
+    if listed is not None:
+        return len([entry for entry in listed.split(',') if entry.strip()])
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:
+        return None
+
+
+def rank_device(gpu, local_rank, local_size, count):
+    """The device of process ``local_rank`` of the ``local_size`` on one
+    machine, for --gpu N, when it sees ``count`` devices: N + local_rank
+    when the processes share the machine's devices; N itself when each
+    process sees one device only (a scheduler that sets
+    CUDA_VISIBLE_DEVICES per process, as SLURM does)."""
+    if gpu is None or gpu < 0 or count is None or count == 1:
+        return gpu
+    if gpu + local_rank < count:
+        return gpu + local_rank
+    raise DeviceError(f'--gpu {gpu} with {local_size} processes on this machine: process '
+                      f'{local_rank} would use GPU {gpu + local_rank}, but it sees {count} '
+                      f'CUDA device(s); start at most {max(count - gpu, 1)} processes a '
+                      f'machine, or give each process one device (CUDA_VISIBLE_DEVICES)')
 
 
 def probe(cupy, gpu):

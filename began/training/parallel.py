@@ -18,7 +18,8 @@ MPI is here; ``launch.data_parallel()`` is the switch, ``start()`` the entry.
   guard's stop) ends each cleanly, and any other one ends the job at once.
 
 CPU processes use the 'naive' communicator, GPU processes (--gpu N: device
-N + the process's rank on its machine) the NCCL one ('pure_nccl').
+N + the process's rank on its machine, or N where a scheduler gives each
+process one device) the NCCL one ('pure_nccl').
 """
 import contextlib
 import os
@@ -106,7 +107,7 @@ class Group:
                               f'installs both)')
         self.is_root = self.rank == 0
         machine = world.Split_type(MPI.COMM_TYPE_SHARED)
-        self.local_rank = machine.Get_rank()
+        self.local_rank, self.local_size = machine.Get_rank(), machine.Get_size()
         machine.Free()
         self.agreements = world.Dup()   # set-up outcomes, apart from training's traffic
         self.world, self.comm = world, None
@@ -131,8 +132,12 @@ class Group:
         return made if self.is_root else make(*args)
 
     def device_id(self, gpu):
-        """--gpu N: device N + this process's rank on its machine."""
-        return gpu if gpu is None or gpu < 0 else gpu + self.local_rank
+        """--gpu N: device N + this process's rank on its machine, or N
+        where each process sees one device (device.rank_device)."""
+        from began.device import rank_device, visible_device_count
+        if gpu is None or gpu < 0:
+            return gpu
+        return rank_device(gpu, self.local_rank, self.local_size, visible_device_count())
 
     def connect(self, device, config):
         """The ChainerMN communicator for this device. Collective: the first

@@ -254,3 +254,52 @@ def test_train_script_refuses_gpu_without_cuda(tmp_path):
     written = [os.path.join(d, f) for d, _, files in os.walk(tmp_path) for f in files]
     assert not [f for f in written if f.endswith('.npz')], written
     assert 'Traceback' not in result.stdout + result.stderr
+
+
+# --- which device each process of a data-parallel run uses ----------------------------
+
+@pytest.mark.parametrize('listed,count', [('3', 1), ('0,1', 2), ('GPU-5d1c,GPU-77aa', 2),
+                                          ('', 0)])
+def test_visible_devices_are_read_from_cuda_visible_devices(monkeypatch, listed, count):
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', listed)
+    monkeypatch.setitem(sys.modules, 'cupy', fake_cupy(error=AssertionError('not asked')))
+    assert device_module.visible_device_count() == count
+
+
+def test_visible_devices_otherwise_come_from_cupy(monkeypatch):
+    monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
+    monkeypatch.setitem(sys.modules, 'cupy', fake_cupy(count=4))
+    assert device_module.visible_device_count() == 4
+    monkeypatch.setitem(sys.modules, 'cupy', None)  # get_device will say why
+    assert device_module.visible_device_count() is None
+
+
+@pytest.mark.parametrize('gpu,rank,count,expected', [
+    (0, 0, 4, 0), (0, 3, 4, 3), (1, 2, 4, 3),   # the processes share the machine's devices
+    (0, 0, 1, 0), (0, 3, 1, 0),                 # one device a process (SLURM)
+    (-1, 3, 4, -1), (None, 1, 2, None),         # the CPU
+    (0, 1, None, 0),                            # no CuPy: get_device says why
+])
+def test_rank_device(gpu, rank, count, expected):
+    assert device_module.rank_device(gpu, rank, 4, count) == expected
+
+
+def test_rank_device_beyond_the_visible_devices_is_one_line():
+    with pytest.raises(DeviceError) as info:
+        device_module.rank_device(1, 2, 3, 2)
+    message = str(info.value)
+    assert '\n' not in message and 'process 2 would use GPU 3' in message
+    assert 'sees 2 CUDA device(s)' in message and 'CUDA_VISIBLE_DEVICES' in message
+
+
+@pytest.mark.parametrize('listed,expected', [('2', 0), ('0,1,2,3', 1), (None, 1)])
+def test_each_process_of_a_group_asks_for_its_device(monkeypatch, listed, expected):
+    from began.training.parallel import Group
+    if listed is None:
+        monkeypatch.delenv('CUDA_VISIBLE_DEVICES', raising=False)
+        monkeypatch.setitem(sys.modules, 'cupy', fake_cupy(count=2))
+    else:
+        monkeypatch.setenv('CUDA_VISIBLE_DEVICES', listed)
+    process_1_of_2 = types.SimpleNamespace(local_rank=1, local_size=2)
+    assert Group.device_id(process_1_of_2, 0) == expected
+    assert Group.device_id(process_1_of_2, -1) == -1
