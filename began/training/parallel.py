@@ -36,7 +36,7 @@ from chainer.functions.normalization import batch_normalization
 from chainermn.functions.batch_normalization import MultiNodeBNImplSelector
 from chainermn.links import MultiNodeBatchNormalization
 
-from began.errors import BeganError, ConfigError, DeviceError
+from began.errors import BeganError, ConfigError
 from began.training import launch
 from began.updater import BeganUpdater
 
@@ -146,8 +146,9 @@ class Group:
         name = 'naive' if device.xp is numpy else 'pure_nccl'
         try:
             self.comm = chainermn.create_communicator(name, mpi_comm=self.world.Dup())
-        except RuntimeError as e:  # no NCCL in this CuPy
-            raise DeviceError(f'--gpu with {self.size} processes needs NCCL: {e}') from None
+        except (RuntimeError, ImportError, OSError) as e:  # CuPy cannot load NCCL
+            from began.device import nccl_missing
+            raise nccl_missing(self.size, e) from None
         if batch_size % self.size:
             raise ConfigError(f'--batch-size {batch_size} does not split evenly over '
                               f'{self.size} processes; use a multiple of {self.size}')

@@ -303,3 +303,29 @@ def test_each_process_of_a_group_asks_for_its_device(monkeypatch, listed, expect
     process_1_of_2 = types.SimpleNamespace(local_rank=1, local_size=2)
     assert Group.device_id(process_1_of_2, 0) == expected
     assert Group.device_id(process_1_of_2, -1) == -1
+
+
+def test_a_missing_nccl_is_one_line_naming_the_install(monkeypatch):
+    import chainermn
+    from began.training.parallel import Group
+
+    def no_nccl(name, mpi_comm):
+        assert name == 'pure_nccl'
+        raise RuntimeError('PureNcclCommunicator requires NCCL 2.0+, but NCCL is not '
+                           'available.')
+    monkeypatch.setattr(chainermn, 'create_communicator', no_nccl)
+    process = types.SimpleNamespace(size=2, world=types.SimpleNamespace(Dup=lambda: None))
+    gpu_device = types.SimpleNamespace(xp=types.ModuleType('cupy'))
+    with pytest.raises(DeviceError) as info:
+        Group.connect(process, gpu_device, types.SimpleNamespace(batch_size=16))
+    message = str(info.value)
+    assert '\n' not in message and 'with 2 processes needs NCCL' in message
+    assert 'NCCL is not available' in message
+    assert 'pip install nvidia-nccl-cu13' in message and 'nvidia-nccl-cu12' in message
+
+
+def test_setup_py_offers_the_nccl_and_ctk_extras(root):
+    text = open(os.path.join(root, 'setup.py')).read()
+    for extra in ("'nccl12': ['nvidia-nccl-cu12']", "'nccl13': ['nvidia-nccl-cu13']",
+                  "'cupy-cuda12x[ctk]>=13'", "'cupy-cuda13x[ctk]>=13'"):
+        assert extra in text
