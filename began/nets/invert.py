@@ -26,8 +26,10 @@ def invert(generator, x, steps=500, lr=0.05, seed=0, categories=0):
     optimizer.setup(holder)
     with chainer.using_config('train', False):
         for _ in range(steps):
-            holder.cleargrads()
-            F.mean_absolute_error(generator(holder.z), x).backward()
+            # z's gradient alone: chainer.grad backpropagates only along the
+            # paths from z, so none of G's weight gradients is computed.
+            gz, = chainer.grad([F.mean_absolute_error(generator(holder.z), x)], [holder.z])
+            holder.z.grad = gz.array
             optimizer.update()
             device.xp.clip(holder.z.array, low, high, out=holder.z.array)
         with chainer.no_backprop_mode():

@@ -1,0 +1,55 @@
+"""nets/invert.py: z for a given image takes z's gradient alone, none of G's."""
+import chainer
+import chainer.functions as F
+import numpy
+
+from began.config import Config
+from began.nets import build_models
+from began.nets.invert import invert
+from began.rng import random_state, sample_z
+
+
+def small_generator():
+    config = Config(experiment='animeface', arch='blog', dataset='toyfaces', image_size=16,
+                    n_z=4, n_h=8).validate()
+    return build_models(config)[0]
+
+
+def test_inversion_takes_no_weight_gradients(monkeypatch):
+    gen = small_generator()
+    gen.cleargrads()   # (a new Link's gradients are NaN placeholders)
+    params = {id(p.node): name for name, p in gen.namedparams()}
+    targeted = []
+    step = chainer._backprop_utils.backprop_step
+
+    def spy(func, indexes, *args):
+        targeted.extend(params[id(func.inputs[i])] for i in indexes
+                        if id(func.inputs[i]) in params)
+        return step(func, indexes, *args)
+    monkeypatch.setattr(chainer._backprop_utils, 'backprop_step', spy)
+    x = numpy.random.RandomState(0).uniform(-1, 1, (2, 3, 16, 16)).astype(numpy.float32)
+    z, error = invert(gen, x, steps=4)
+    assert targeted == []   # no backward step computed a gradient for G's weights
+    assert all(p.grad is None for p in gen.params())
+    start = sample_z(random_state(numpy, 0, 'plot', 4), 2, 4, 0)
+    assert not numpy.allclose(z, start) and numpy.isfinite(error).all()
+
+
+def test_inversion_follows_the_full_backward_pass():
+    # The same Adam steps as backpropagating into everything, to float rounding.
+    gen = small_generator()
+    x = numpy.random.RandomState(1).uniform(-1, 1, (2, 3, 16, 16)).astype(numpy.float32)
+    z, _ = invert(gen, x, steps=5)
+    holder = chainer.Link()
+    with holder.init_scope():
+        holder.z = chainer.Parameter(sample_z(random_state(numpy, 0, 'plot', 4), 2, 4, 0))
+    optimizer = chainer.optimizers.Adam(alpha=0.05)
+    optimizer.setup(holder)
+    with chainer.using_config('train', False):
+        for _ in range(5):
+            holder.cleargrads()
+            gen.cleargrads()
+            F.mean_absolute_error(gen(holder.z), x).backward()
+            optimizer.update()
+            numpy.clip(holder.z.array, -1, 1, out=holder.z.array)
+    numpy.testing.assert_allclose(z, holder.z.array, rtol=1e-5, atol=1e-6)
