@@ -6,14 +6,48 @@ import chainer
 from began.errors import DeviceError
 
 # What the first update needs from CUDA beyond CuPy's import, in the order
-# the probe tries it: (what was tried, the part of CUDA it needs).
+# the probe tries it: (what was tried, the part of CUDA it needs, or None
+# where no one library is to blame).
 PROBE_STAGES = (
+    ('open the device and allocate memory', None),
     ('compile and run a kernel', 'NVRTC, the CUDA runtime compiler'),
     ('draw random numbers', 'cuRAND'),
     ('multiply matrices', 'cuBLAS'),
 )
 INSTALL_HINT = ('install the CUDA libraries your CuPy wheel needs (CuPy 14: pip install '
                 '"cupy-cuda12x[ctk]"; or the CUDA Toolkit; see docs/gpu.md) or use --gpu -1')
+DRIVER_HINT = ('the NVIDIA driver is older than the CUDA this CuPy wheel was built for: '
+               'update the driver, or install the CuPy wheel of the CUDA version nvidia-smi '
+               'shows (see docs/gpu.md), or use --gpu -1')
+# Failures whose text says what they are, whatever stage met them: (words of
+# CUDA's error names and messages, lower case; what to tell the user).
+CONDITIONS = (
+    (('cudaerrordevicesunavailable', 'busy or unavailable', 'cuda_error_exclusive'),
+     'GPU {gpu} is busy or reserved for one process (exclusive-process mode): another '
+     'process holds it (nvidia-smi shows which); wait for it, use another --gpu, or --gpu -1'),
+    (('out of memory', 'outofmemoryerror', 'cudaerrormemoryallocation'),
+     'GPU {gpu} is out of memory: other processes hold it (nvidia-smi shows which); free it, '
+     'use another --gpu, or --gpu -1'),
+    (('insufficientdriver', 'driver version is insufficient', 'unsupportedptxversion',
+      'unsupported toolchain'), DRIVER_HINT),
+    (('nvrtc',), 'this needs NVRTC, the CUDA runtime compiler: ' + INSTALL_HINT),
+    (('nokernelimagefordevice', 'no kernel image'),
+     'this CuPy wheel has no code for this GPU (its CUDA is older than the GPU): install the '
+     'CuPy wheel for a newer CUDA (see docs/gpu.md), or use --gpu -1'),
+)
+
+
+def advice(error, gpu, needs=None):
+    """What to do about ``error``: by its text when it names a known
+    condition, else the library the failing stage needs, else a look at
+    nvidia-smi."""
+    text = f'{type(error).__name__} {error} {error.__cause__ or ""}'.lower()
+    for words, what in CONDITIONS:
+        if any(word in text for word in words):
+            return what.format(gpu=gpu)
+    if needs:
+        return f'this needs {needs}: {INSTALL_HINT}'
+    return 'check the device with nvidia-smi, or use --gpu -1'
 
 
 def get_device(gpu):
@@ -31,7 +65,7 @@ def get_device(gpu):
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as e:
         raise DeviceError(f'--gpu {gpu}: CUDA is not usable here ({_reason(e)}); '
-                          f'use --gpu -1 for the CPU') from None
+                          f'{advice(e, gpu)}') from None
     if gpu >= count:
         valid = f'0 to {count - 1} or -1' if count > 1 else '0 or -1' if count else '-1'
         raise DeviceError(f'--gpu {gpu}: this machine has {count} CUDA device(s); '
@@ -89,28 +123,32 @@ def nccl_missing(processes, error):
 
 
 def probe(cupy, gpu):
-    """Run a tiny kernel, random draw and matrix product on GPU ``gpu`` and
-    wait for each: a partial CUDA install (a CuPy wheel without its CUDA
-    libraries, a driver too old for them) then fails here, in one line,
-    before anything is written, not with a traceback in the first update."""
+    """Open GPU ``gpu``, then run a tiny kernel, random draw and matrix
+    product on it and wait for each: a busy or full GPU, a driver too old or
+    a partial CUDA install (a CuPy wheel without its CUDA libraries) then
+    fails here, in one line, before anything is written, not with a
+    traceback in the first update."""
     from began.rng import device_generator
     stage = 0
     try:
         device = cupy.cuda.Device(gpu)
         with device:
-            x = cupy.arange(64, dtype=cupy.float32).reshape(8, 8) * 0.5
+            cupy.empty((8, 8), dtype=cupy.float32)   # the context and an allocation
             device.synchronize()
             stage = 1
-            r = device_generator(cupy, 0).normal(size=(8, 8), dtype=cupy.float32)
+            x = cupy.arange(64, dtype=cupy.float32).reshape(8, 8) * 0.5
             device.synchronize()
             stage = 2
+            r = device_generator(cupy, 0).normal(size=(8, 8), dtype=cupy.float32)
+            device.synchronize()
+            stage = 3
             y = cupy.matmul(x, r)
             device.synchronize()
             del x, r, y
     except Exception as e:
         tried, needs = PROBE_STAGES[stage]
         raise DeviceError(f'--gpu {gpu}: CuPy cannot {tried} on GPU {gpu} ({_reason(e)}); '
-                          f'this needs {needs}: {INSTALL_HINT}') from None
+                          f'{advice(e, gpu, needs)}') from None
 
 
 def quiet_cudnn_advice():

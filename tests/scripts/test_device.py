@@ -33,12 +33,13 @@ def fake_cupy(count=None, error=None):
 
 class ProbeCupy(types.ModuleType):
     """A ``cupy`` with one device that runs the probe on NumPy, or fails at
-    ``fail``: 'device' (creating the context), 'kernel' (NVRTC), 'launch'
-    (the kernel's launch, seen at synchronize), 'curand' or 'cublas'."""
+    ``fail``: 'device' (creating the context), 'memory' (the first
+    allocation), 'kernel' (NVRTC), 'launch' (the kernel's launch, seen at
+    synchronize), 'curand' or 'cublas'; with its usual error, or ``error``."""
 
-    def __init__(self, fail=None):
+    def __init__(self, fail=None, error=None):
         super().__init__('cupy')
-        self.fail, self.calls = fail, []
+        self.fail, self.error, self.calls = fail, error, []
         self.float32 = numpy.float32
         probe = self
 
@@ -55,7 +56,7 @@ class ProbeCupy(types.ModuleType):
                 return False
 
             def synchronize(self):
-                if probe.calls == ['device', 'kernel']:
+                if 'kernel' in probe.calls and 'launch' not in probe.calls:
                     probe.step('launch', RuntimeError(
                         'cudaErrorNoKernelImageForDevice: no kernel image is available for '
                         'execution on the device'))
@@ -77,7 +78,11 @@ class ProbeCupy(types.ModuleType):
     def step(self, name, error):
         self.calls.append(name)
         if self.fail == name:
-            raise error
+            raise self.error or error
+
+    def empty(self, shape, dtype):
+        self.step('memory', MemoryError('Out of memory allocating 512 bytes'))
+        return numpy.empty(shape, dtype)
 
     def arange(self, n, dtype):
         self.step('kernel', RuntimeError('CompileException: nvrtc: error: failed to load '
@@ -89,29 +94,53 @@ class ProbeCupy(types.ModuleType):
         return a @ b
 
 
-PROBE_FAILURES = [
-    ('device', 'compile and run a kernel', 'CUDA driver version is insufficient'),
-    ('kernel', 'compile and run a kernel', 'failed to load builtins'),
-    ('launch', 'compile and run a kernel', 'no kernel image is available'),
-    ('curand', 'draw random numbers', 'libcurand.so.10: cannot open'),
-    ('cublas', 'multiply matrices', 'CUBLAS_STATUS_NOT_INITIALIZED'),
+OPEN, KERNEL = 'open the device and allocate memory', 'compile and run a kernel'
+BUSY = RuntimeError('cudaErrorDevicesUnavailable: CUDA-capable device(s) is/are busy or '
+                    'unavailable')
+OUT_OF_MEMORY = RuntimeError('cudaErrorMemoryAllocation: out of memory')
+NO_NVRTC = RuntimeError('CuPy failed to load libnvrtc.so.13: OSError: libnvrtc.so.13: '
+                        'cannot open shared object file: No such file or directory')
+PROBE_FAILURES = [  # (stage, error or None for its usual one, what was tried, reason, advice)
+    ('device', None, OPEN, 'CUDA driver version is insufficient', 'the NVIDIA driver is older'),
+    ('memory', None, OPEN, 'Out of memory allocating', 'GPU 0 is out of memory'),
+    ('memory', BUSY, OPEN, 'busy or unavailable', 'GPU 0 is busy or reserved for one process'),
+    ('device', RuntimeError('cudaErrorUnknown: unknown error'), OPEN, 'unknown error',
+     'check the device with nvidia-smi'),
+    ('kernel', None, KERNEL, 'failed to load builtins', 'this needs NVRTC'),
+    ('kernel', NO_NVRTC, KERNEL, 'libnvrtc.so.13: cannot open', 'this needs NVRTC'),
+    ('kernel', OUT_OF_MEMORY, KERNEL, 'out of memory', 'GPU 0 is out of memory'),
+    ('kernel', BUSY, KERNEL, 'busy or unavailable', 'GPU 0 is busy or reserved'),
+    ('launch', None, KERNEL, 'no kernel image is available', 'no code for this GPU'),
+    ('curand', None, 'draw random numbers', 'libcurand.so.10: cannot open', 'this needs cuRAND'),
+    ('curand', OUT_OF_MEMORY, 'draw random numbers', 'out of memory', 'GPU 0 is out of memory'),
+    ('cublas', None, 'multiply matrices', 'CUBLAS_STATUS_NOT_INITIALIZED', 'this needs cuBLAS'),
 ]
 
 
-@pytest.mark.parametrize('fail,tried,reason', PROBE_FAILURES)
-def test_probe_names_what_is_missing(monkeypatch, fail, tried, reason):
-    monkeypatch.setitem(sys.modules, 'cupy', ProbeCupy(fail))
+@pytest.mark.parametrize('fail,error,tried,reason,advice', PROBE_FAILURES)
+def test_probe_says_what_failed_and_what_to_do(monkeypatch, fail, error, tried, reason,
+                                               advice):
+    monkeypatch.setitem(sys.modules, 'cupy', ProbeCupy(fail, error))
     message = one_line_error(0)
-    needs = dict(device_module.PROBE_STAGES)[tried]
     assert f'--gpu 0: CuPy cannot {tried} on GPU 0' in message
-    assert reason in message and f'this needs {needs}' in message
-    assert message.endswith('or use --gpu -1')
+    assert reason in message and advice in message
+    assert message.endswith('--gpu -1')
+    if 'needs' not in advice:  # a busy GPU or an old driver is no missing library
+        assert 'this needs' not in message
+
+
+def test_an_old_driver_met_at_the_device_count_names_the_driver(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'cupy', fake_cupy(error=RuntimeError(
+        'cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime '
+        'version')))
+    message = one_line_error(0)
+    assert 'CUDA is not usable here' in message and 'the NVIDIA driver is older' in message
 
 
 def test_probe_passes_on_a_working_device():
     cupy = ProbeCupy()
     device_module.probe(cupy, 0)
-    assert cupy.calls == ['device', 'kernel', 'launch', 'curand', 'cublas']
+    assert cupy.calls == ['device', 'memory', 'kernel', 'launch', 'curand', 'cublas']
 
 
 def test_probe_failure_stops_train_py_before_anything_is_written(monkeypatch, tmp_path):
