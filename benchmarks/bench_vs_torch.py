@@ -99,6 +99,9 @@ def measure_case(args, title, config, k, steps, sgemm):
     extra = {'OPENBLAS_CORETYPE': args.openblas_coretype} if args.openblas_coretype else {}
     if args.project:
         extra['BEGAN_PROJECT'] = os.path.abspath(args.project)
+    # args.gpu (benchmarks/gpu_check.py): both sides on that GPU.
+    gpu = getattr(args, 'gpu', -1)
+    on = ({}, {}) if gpu < 0 else ({'device': f'@cupy:{gpu}'}, {'device': f'cuda:{gpu}'})
     workers = {'chainer': Worker('chainer', sys.executable, args.threads, extra),
                'torch': Worker('torch', args.torch_python, args.threads)}
     try:
@@ -106,11 +109,11 @@ def measure_case(args, title, config, k, steps, sgemm):
             for side, w in workers.items():
                 answer = w.ask('sgemm')
                 sgemm[side], sgemm[side + '_kernels'] = answer['gflops'], answer.get('kernels')
-        built = workers['chainer'].ask('build', config=config, k=k)
+        built = workers['chainer'].ask('build', config=config, k=k, **on[0])
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, 'start.npz')
             workers['chainer'].ask('dump', path=path)
-            check = workers['torch'].ask('build', config=config, k=k, weights=path)
+            check = workers['torch'].ask('build', config=config, k=k, weights=path, **on[1])
         if check['max_abs_diff'] > 1e-3:
             sys.exit(f'error: {title}: the PyTorch nets compute other outputs than the '
                      f'Chainer nets (relative difference {check["max_abs_diff"]:.2g})')

@@ -4,40 +4,52 @@
     python benchmarks/gpu_check.py --cpu-only   # the same sequence on the CPU, tiny sizes
     benchmarks/gpu_check.sh [WHEEL_DIR] [OPTIONS]   # installs Chainer from wheels first
 
-In a temporary folder it runs, each as its own process, what a user runs
-(docs/gpu.md lists the commands and what each step checks):
+Each command runs as its own process, as a user runs it (docs/gpu.md lists
+the commands and what each step checks), in order of value, so that a short
+budget skips the least:
 
- 1. the 8-Gaussian experiment: train.py --gpu N for two epochs with pictures,
-    snapshots and the post's early check, then --resume for a third epoch;
-    an uninterrupted three-epoch run shows whether the resumed run is exact;
-    plot.py --gpu N and analogy.py --gpu N;
- 2. the anime-face experiment on the built-in toy faces at 48 px, the same
-    way (analogy.py with --images: two faces inverted into z);
- 3. --arch paper and --h-penalty, one epoch each;
+ 1. import Chainer and CuPy, and the device probe of --gpu N;
+ 2. the user's own run: train_animeface/train.py at 96x96 (the post's size;
+    the built-in toy faces) for two epochs with pictures and snapshots, then
+    --resume for a third, plot.py and analogy.py --images (two faces
+    inverted into z);
+ 3. the 8-Gaussian experiment the same way (with the post's early check),
+    and an uninterrupted three-epoch run that shows whether the resumed run
+    is exact;
  4. a comparison with the CPU: the first updates of each experiment on the
     CPU and on the GPU from the same seed. z and D's input noise are then
     drawn on the host for the GPU run too (benchmarks/recorded_run.py
     --host-random: a GPU run draws other random numbers), with TF32 off
     (NVIDIA_TF32_OVERRIDE=0); every loss of the first EARLY updates must
     agree within RTOL (relative);
- 5. updates per second on the GPU: the 8-Gaussian run, the faces at 48 px
-    and one epoch of faces at 96 px (the post's size), from the time between
-    consecutive updates after WARMUP updates (their median), as the user's
-    train.py runs them, extensions included.
+ 5. updates per second: the faces at 48 px (one epoch of train.py), and
+    this project's step beside PyTorch's (benchmarks/vs_torch: the same
+    networks, weights and step) on the same device at 48 and 96 px;
+ 6. --preset covering on the ring (the mode-coverage terms, MMD included),
+    --arch paper and --h-penalty, shortened.
 
 Every train.py runs under benchmarks/recorded_run.py, which notes each
 update's losses and time and changes nothing else. The report (OUT/
-gpu_check_report.txt, also printed) says per step ok or what failed, with
-the environment and the numbers. The whole check stops starting steps after
---minutes (default 9.5). Exit status: 0 when every step passed, 1 when one
-failed, 2 when the device cannot be used (one line on stderr, nothing run).
+gpu_check_report.txt) says per step ok, FAIL (with the exception or the
+command's last line) or skip, with the environment and the numbers; it is
+rewritten after every step and names the step running, so it tells what
+happened even when the check is killed. No step starts after --minutes
+(default 7.5) and a command still running then is stopped. Exit status: 0
+when no step failed, 1 when one did, 2 when the device cannot be used (one
+line on stderr; the report says the same).
 
---cpu-only runs the same sequence with --gpu -1 at tiny sizes (faces at 16
-and 32 px instead of 48 and 96), each command in a child forked from this
+The runs live in a temporary folder, never under --out (snapshots are large):
+--keep keeps that folder and copies its small files (logs, model.json, the
+recorded losses, the final pictures) to OUT/gpu_check_files; without it only
+commands.log is copied.
+
+--cpu-only runs the same sequence with --gpu -1 at tiny sizes (faces at 32
+and 16 px instead of 96 and 48), each command in a child forked from this
 process rather than a new Python (a second less each): a smoke test for CI;
 the comparison's two runs must then agree exactly.
 """
 import argparse
+import importlib.util
 import io
 import json
 import math
@@ -52,47 +64,50 @@ import sys
 import tempfile
 import time
 import traceback
+import types
+
+import numpy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-import began  # noqa: E402,F401  (began.compat runs before chainer is imported)
-
-import chainer  # noqa: E402
-import numpy  # noqa: E402
-
-from began.device import get_device  # noqa: E402
-from began.errors import BeganError  # noqa: E402
+chainer = None  # imported by the first step, so that its failure is reported too
 
 MIXTURE = 'train_gaussian_mixture'
 FACES = 'train_animeface'
 RECORDER = os.path.join(ROOT, 'benchmarks', 'recorded_run.py')
 REPORT = 'gpu_check_report.txt'
+SMALL_FILES = 'gpu_check_files'
+SMALL = 2 ** 20   # bytes: what --keep copies to OUT at most, a file
 EARLY, RTOL, WARMUP = 5, 1e-3, 10
-MINUTES = 9.5
+MINUTES = 7.5
 
 # Sizes of each step. 'gpu': what the GPU check runs; 'tiny': --cpu-only.
 PROFILES = {
     'gpu': dict(
+        big_faces=['--size', 96, '--num-images', 1600, '--score-samples', 500],
         mixture=['--updates-per-epoch', 150],
-        faces=['--size', 48, '--num-images', 1600, '--score-samples', 2000],
-        paper=['--size', 64, '--num-images', 320, '--score-samples', 500],
-        h_penalty=['--size', 48, '--num-images', 320, '--score-samples', 500],
         compare_updates=20,
         compare_faces=['--size', 48, '--score-samples', 500],
-        big_faces=['--size', 96, '--num-images', 3200, '--score-samples', 500],
+        faces=['--size', 48, '--num-images', 3200, '--score-samples', 500],
+        torch_sizes=[48, 96], torch_steps=20,
+        covering=['--updates-per-epoch', 250, '--anneal-epochs', 1],
+        paper=['--size', 64, '--num-images', 320, '--score-samples', 500],
+        h_penalty=['--size', 48, '--num-images', 320, '--score-samples', 500],
         analogy=[], face_size=48, big_size=96),
     'tiny': dict(
+        big_faces=['--size', 32, '--num-images', 48, '--batch-size', 8, '--n-h', 16,
+                   '--score-samples', 100],
         mixture=['--updates-per-epoch', 50],
+        compare_updates=EARLY,
+        compare_faces=['--size', 16, '--batch-size', 8, '--n-h', 16, '--score-samples', 100],
         faces=['--size', 16, '--num-images', 64, '--batch-size', 8, '--n-h', 16,
                '--score-samples', 100],
+        torch_sizes=[16, 32], torch_steps=2,
+        covering=['--updates-per-epoch', 10, '--anneal-epochs', 1, '--mmd-batch', 32],
         paper=['--size', 16, '--num-images', 32, '--batch-size', 8, '--n-h', 16,
                '--hidden', 8, '--score-samples', 100],
         h_penalty=['--size', 16, '--num-images', 32, '--batch-size', 8, '--n-h', 16,
-                   '--score-samples', 100],
-        compare_updates=EARLY,
-        compare_faces=['--size', 16, '--batch-size', 8, '--n-h', 16, '--score-samples', 100],
-        big_faces=['--size', 32, '--num-images', 48, '--batch-size', 8, '--n-h', 16,
                    '--score-samples', 100],
         analogy=['--pairs', 3, '--steps', 4, '--invert-steps', 5], face_size=16, big_size=32),
 }
@@ -102,41 +117,67 @@ class StepFailed(Exception):
     """A step's command failed or wrote something other than expected."""
 
 
+class Skipped(Exception):
+    """A step that cannot run here and is no failure (no PyTorch installed)."""
+
+
 def expect(condition, message):
     if not condition:
         raise StepFailed(message)
 
 
 class Check:
-    """Runs the steps' commands in ``work`` and keeps each step's result."""
+    """Runs the steps' commands in ``work`` and keeps each step's result,
+    rewriting the report after each."""
 
-    def __init__(self, gpu, seed, work, deadline, profile, forked=False):
+    def __init__(self, gpu, seed, work, deadline, profile, report_path, forked=False):
         self.gpu, self.seed, self.work, self.deadline = gpu, seed, work, deadline
-        self.forked = forked
+        self.report_path, self.forked = report_path, forked
         self.profile = PROFILES[profile]
-        self.steps = []   # (name, ok, seconds, note)
-        self.numbers = {}
+        self.steps = []   # (name, status 'ok' / 'FAIL' / 'skip', seconds, note)
+        self.numbers, self.info = {}, {}
+        self.running, self.began = None, time.perf_counter()
 
     # --- running -------------------------------------------------------------
 
-    def step(self, name, function, *args):
+    def step(self, name, function, *args, timed=True):
         """Run one step and note how it went; returns what the step returns
-        (None when it failed)."""
-        start = time.perf_counter()
-        if time.time() > self.deadline:
+        (None when it failed). Any exception fails the step, not the check.
+        A ``timed`` step does not start after the deadline."""
+        if timed and time.time() > self.deadline:
             return self.skip(name, 'out of time')
+        start = time.perf_counter()
+        self.running = name
+        self.write_report()
+        result, note, status = None, None, 'ok'
         try:
-            result, note = function(*args), None
+            result = function(*args)
             if isinstance(result, tuple):
                 result, note = result
-            ok = True
+        except Skipped as e:
+            note, status = f'skipped: {e}', 'skip'
         except StepFailed as e:
-            result, note, ok = None, str(e), False
+            note, status = str(e), 'FAIL'
+        except Exception as e:
+            note, status = first_line(e), 'FAIL'
+            self.note_traceback(name)
+        finally:
+            self.running = None
         seconds = time.perf_counter() - start
-        self.steps.append((name, ok, seconds, note or ''))
-        print(f'-- {name}: {"ok" if ok else "FAILED"} ({seconds:.1f} s)'
-              f'{": " + note if note else ""}', flush=True)
+        self.steps.append((name, status, seconds, note or ''))
+        self.write_report()
+        print(f'-- {name}: {status} ({seconds:.1f} s){": " + note if note else ""}', flush=True)
         return result
+
+    def skip(self, name, why):
+        self.steps.append((name, 'FAIL', 0.0, f'not run: {why}'))
+        print(f'-- {name}: not run ({why})', flush=True)
+        self.write_report()
+
+    def note_traceback(self, name):
+        os.makedirs(self.work, exist_ok=True)
+        with open(os.path.join(self.work, 'commands.log'), 'a') as log:
+            log.write(f'# {name}: {traceback.format_exc()}\n')
 
     def run(self, script, *args, gpu=None, record=None, host_random=False, env=None):
         """``python SCRIPT ARGS --gpu N`` in the work folder; train.py runs under
@@ -185,6 +226,23 @@ class Check:
 
     # --- the steps -------------------------------------------------------------
 
+    def import_and_probe(self):
+        """Chainer (through began.compat) and CuPy import, and --gpu N passes
+        the device probe; the environment goes into the report."""
+        global chainer
+        import began  # noqa: F401  (began.compat runs before chainer is imported)
+        import chainer as imported
+        chainer = imported
+        from began.device import get_device
+        from began.errors import BeganError
+        try:
+            device = get_device(self.gpu)
+        except BeganError as e:  # one line: the check ends here
+            raise StepFailed(f'error: {e}') from None
+        self.info = environment(device)
+        print('environment: ' + json.dumps(self.info), flush=True)
+        return device, ', '.join(f'{k} {v}' for k, v in self.info.items())
+
     def train(self, experiment, name, options, epochs, updates_per_epoch, extra=()):
         """A new run of train.py: model, snapshots, pictures and log written."""
         model, plot = f'{name}/model', f'{name}/plot'
@@ -216,6 +274,14 @@ class Check:
             expect(key in log[-1] and math.isfinite(log[-1][key]),
                    f'{model}/log: no finite {key} in the last row')
 
+    def faces(self, name, options, epochs, key):
+        """train.py on the toy faces; its updates per second noted as ``key``."""
+        per_epoch = int(options[options.index('--num-images') + 1]) // batch_size(options)
+        records = self.train(FACES, name, [*options, '--dataset', 'toyfaces'], epochs,
+                             per_epoch)
+        self.numbers[key] = updates_per_second(records)
+        return per_epoch, f'{epochs * per_epoch} updates; {rate_text(self.numbers[key])}'
+
     def mixture(self):
         options = self.profile['mixture']
         per_epoch = options[options.index('--updates-per-epoch') + 1]
@@ -224,14 +290,6 @@ class Check:
         self.numbers['mixture'] = updates_per_second(records)
         return per_epoch, (f'{2 * per_epoch} updates; early check at {per_epoch} passed; '
                            f'{rate_text(self.numbers["mixture"])}')
-
-    def faces(self):
-        options = self.profile['faces']
-        per_epoch = int(options[options.index('--num-images') + 1]) // batch_size(options)
-        records = self.train(FACES, 'faces', [*options, '--dataset', 'toyfaces'], 2, per_epoch)
-        key = f'faces {self.profile["face_size"]} px'
-        self.numbers[key] = updates_per_second(records)
-        return per_epoch, f'{2 * per_epoch} updates; {rate_text(self.numbers[key])}'
 
     def resume(self, experiment, name, per_epoch):
         """--resume for a third epoch: it starts where the snapshot stopped."""
@@ -274,21 +332,21 @@ class Check:
                  '--out', out, '--seed', self.seed)
         self.expect_files('mixture/final', 'scatter_final.png', 'kde_final.png', 'analogy.png')
 
-    def face_scripts(self):
+    def face_scripts(self, name, size):
         from PIL import Image
         from began.data.toyfaces import make_toyfaces
-        images, _ = make_toyfaces(2, self.profile['face_size'], seed=self.seed + 1)
+        images, _ = make_toyfaces(2, size, seed=self.seed + 1)
         paths = [self.path(f'face_{i}.png') for i in range(2)]
         for image, path in zip(images, paths):
             Image.fromarray(image).save(path)
-        out = self.path('faces/final')
-        self.run(f'{FACES}/plot.py', '--model-dir', self.path('faces/model'), '--out', out,
+        out = self.path(f'{name}/final')
+        self.run(f'{FACES}/plot.py', '--model-dir', self.path(f'{name}/model'), '--out', out,
                  '--seed', self.seed)
-        stdout, _ = self.run(f'{FACES}/analogy.py', '--model-dir', self.path('faces/model'),
+        stdout, _ = self.run(f'{FACES}/analogy.py', '--model-dir', self.path(f'{name}/model'),
                              '--out', out, '--seed', self.seed, *self.profile['analogy'],
                              '--images', *paths)
         expect(stdout.count('inverted') == 2, 'analogy.py did not invert both images')
-        self.expect_files('faces/final', 'samples.png', 'analogy_z.png', 'analogy_h.png',
+        self.expect_files(f'{name}/final', 'samples.png', 'analogy_z.png', 'analogy_h.png',
                           'analogy_images.png')
 
     def variant(self, name, options):
@@ -299,6 +357,24 @@ class Check:
             return None, f'{per_epoch} updates; model.json: ' + ', '.join(
                 f'{k} {v}' for k, v in json.load(f).items()
                 if k in ('arch', 'image_size', 'h_penalty'))
+
+    def covering(self):
+        """--preset covering on the ring, shortened to two epochs (the
+        second annealed): one-hot z categories, the MMD, G's own rate."""
+        options = self.profile['covering']
+        per_epoch = options[options.index('--updates-per-epoch') + 1]
+        records = self.train(MIXTURE, 'covering', ['--preset', 'covering', *options,
+                                                    '--no-early-check'], 2, per_epoch)
+        with open(self.path('covering', 'model', 'model.json')) as f:
+            config = json.load(f)
+        expect(config['mmd'] > 0 and config['z_categories'] > 0,
+               f'covering/model.json: mmd {config["mmd"]}, z_categories '
+               f'{config["z_categories"]}: not the covering preset')
+        last = self.log('covering/model')[-1]
+        self.numbers['covering'] = updates_per_second(records)
+        return None, (f'{2 * per_epoch} updates (mmd {config["mmd"]}, mmd-batch '
+                      f'{config["mmd_batch"]}); modes {last["modes"]:g}, high quality '
+                      f'{last["high_quality"]:.3f}; {rate_text(self.numbers["covering"])}')
 
     def compare(self, experiment, name, options):
         """The first updates on the CPU and on the device, with the same
@@ -331,21 +407,59 @@ class Check:
         expect(early <= tolerance, note)
         return None, note
 
-    def timing(self):
-        options = self.profile['big_faces']
-        per_epoch = int(options[options.index('--num-images') + 1]) // batch_size(options)
-        records = self.train(FACES, 'faces_big', [*options, '--dataset', 'toyfaces'], 1,
-                             per_epoch)
-        key = f'faces {self.profile["big_size"]} px'
-        self.numbers[key] = updates_per_second(records)
-        return None, f'{per_epoch} updates; {rate_text(self.numbers[key])}'
-
-    def skip(self, name, why):
-        self.steps.append((name, False, 0.0, f'not run: {why}'))
-        print(f'-- {name}: not run ({why})', flush=True)
+    def beside_torch(self):
+        """This project's step and PyTorch's (benchmarks/vs_torch: the same
+        networks from the same weights, the same step) on this device, at
+        the sizes of the profile, interleaved; TF32 off on both sides."""
+        if importlib.util.find_spec('torch') is None:
+            raise Skipped('PyTorch is not installed in this Python')
+        import bench_vs_torch
+        from began.config import Config
+        args = types.SimpleNamespace(gpu=self.gpu, threads=os.cpu_count(), repeats=3,
+                                     openblas_coretype=None, project=None,
+                                     torch_python=sys.executable)
+        faces = dict(bench_vs_torch.preset(f'{FACES}/train.py'), experiment='animeface',
+                     dataset='toyfaces', num_images=64)
+        notes, saved = [], os.environ.get('NVIDIA_TF32_OVERRIDE')
+        os.environ['NVIDIA_TF32_OVERRIDE'] = '0'   # the workers inherit it
+        try:
+            for size in self.profile['torch_sizes']:
+                expect(time.time() < self.deadline - 30, f'{size} px: out of time')
+                config = Config(**dict(faces, image_size=size)).validate().to_dict()
+                try:
+                    result = bench_vs_torch.measure_case(
+                        args, f'{size}x{size}', config, bench_vs_torch.K,
+                        self.profile['torch_steps'], {'chainer': None, 'torch': None})
+                except SystemExit as e:  # a worker stopped, or the nets disagree
+                    raise StepFailed(f'{size} px: {e}') from None
+                rates = {side: round(1 / statistics.median(v), 2)
+                         for side, v in result['seconds'].items()}
+                self.numbers[f'pytorch {size} px'] = dict(
+                    this_project_updates_per_s=rates['chainer'],
+                    pytorch_updates_per_s=rates['torch'], torch=result['torch'],
+                    outputs_check=result['check'])
+                notes.append(f'{size} px: this project {rates["chainer"]}, PyTorch '
+                             f'{rates["torch"]} updates/s (PyTorch {result["torch"]})')
+        finally:
+            if saved is None:
+                os.environ.pop('NVIDIA_TF32_OVERRIDE', None)
+            else:
+                os.environ['NVIDIA_TF32_OVERRIDE'] = saved
+        return None, '; '.join(notes)
 
     def all(self):
         profile = self.profile
+        big, small = profile['big_size'], profile['face_size']
+        # The user's own run first: the post's size, its scripts.
+        per_epoch = self.step(f'faces {big} px: train.py, 2 epochs', self.faces, 'faces',
+                              profile['big_faces'], 2, f'faces {big} px')
+        for name, function, *args in (
+                ('faces: train.py --resume, epoch 3', self.resume, FACES, 'faces', per_epoch),
+                ('faces: plot.py, analogy.py --images', self.face_scripts, 'faces', big)):
+            if per_epoch:
+                self.step(name, function, *args)
+            else:
+                self.skip(name, 'no trained model')
         per_epoch = self.step('mixture: train.py, 2 epochs', self.mixture)
         if per_epoch:
             resumed = self.step('mixture: train.py --resume, epoch 3', self.resume, MIXTURE,
@@ -360,19 +474,6 @@ class Check:
             for name in ('mixture: train.py --resume, epoch 3',
                          'mixture: resumed = uninterrupted', 'mixture: plot.py, analogy.py'):
                 self.skip(name, 'no trained model')
-        per_epoch = self.step(f'faces {profile["face_size"]} px: train.py, 2 epochs',
-                              self.faces)
-        for name, function, *args in (
-                ('faces: train.py --resume, epoch 3', self.resume, FACES, 'faces', per_epoch),
-                ('faces: plot.py, analogy.py --images', self.face_scripts)):
-            if per_epoch:
-                self.step(name, function, *args)
-            else:
-                self.skip(name, 'no trained model')
-        self.step('faces: --arch paper', self.variant, 'paper',
-                  [*profile['paper'], '--arch', 'paper'])
-        self.step('faces: --h-penalty 0.01', self.variant, 'h_penalty',
-                  [*profile['h_penalty'], '--h-penalty', 0.01])
         updates = profile['compare_updates']
         self.step(f'compare with the CPU: mixture, {updates} updates', self.compare, MIXTURE,
                   'mixture', ['--updates-per-epoch', updates])
@@ -380,7 +481,51 @@ class Check:
         self.step(f'compare with the CPU: faces, {updates} updates', self.compare, FACES,
                   'faces', [*faces, '--num-images', updates * batch_size(faces),
                             '--dataset', 'toyfaces'])
-        self.step(f'faces {profile["big_size"]} px: train.py, 1 epoch (timing)', self.timing)
+        self.step(f'faces {small} px: train.py, 1 epoch (timing)', self.faces, 'faces_small',
+                  profile['faces'], 1, f'faces {small} px')
+        self.step('beside PyTorch on this device: '
+                  + ', '.join(f'{s} px' for s in profile['torch_sizes']), self.beside_torch)
+        self.step('mixture: --preset covering, 2 epochs', self.covering)
+        self.step('faces: --arch paper', self.variant, 'paper',
+                  [*profile['paper'], '--arch', 'paper'])
+        self.step('faces: --h-penalty 0.01', self.variant, 'h_penalty',
+                  [*profile['h_penalty'], '--h-penalty', 0.01])
+
+    # --- the report ------------------------------------------------------------
+
+    def report(self, final=False):
+        failed = sum(status == 'FAIL' for _, status, _, _ in self.steps)
+        skipped = sum(status == 'skip' for _, status, _, _ in self.steps)
+        passed = len(self.steps) - failed - skipped
+        verdict = ('PASS' if not failed else 'FAIL') if final else 'UNFINISHED'
+        lines = [f'began GPU check: {verdict} ({passed}/{len(self.steps) - skipped} steps'
+                 f'{f", {skipped} skipped" if skipped else ""}) in '
+                 f'{time.perf_counter() - self.began:.0f} s, seed {self.seed}',
+                 'environment: ' + (', '.join(f'{k} {v}' for k, v in self.info.items())
+                                    or '(not known yet)')]
+        for name, status, seconds, note in self.steps:
+            lines.append(f'{status:4} {seconds:6.1f} s  {name}' + (f': {note}' if note else ''))
+        if self.running:
+            lines.append(f'running: {self.running} (the check stopped here if this is the '
+                         f'last line of a final report)')
+        rates = {k: v['updates_per_s'] for k, v in self.numbers.items()
+                 if isinstance(v, dict) and 'updates_per_s' in v}
+        rates.update({f'{k} (PyTorch; this project\'s step {v["this_project_updates_per_s"]})':
+                      v['pytorch_updates_per_s'] for k, v in self.numbers.items()
+                      if k.startswith('pytorch')})
+        lines.append(f'updates/s on {self.info.get("device", "?")}: '
+                     + '; '.join(f'{k} {v}' for k, v in rates.items()))
+        lines.append('numbers: ' + json.dumps(self.numbers))
+        return not failed, '\n'.join(lines) + '\n'
+
+    def write_report(self, final=False):
+        """The report, replaced whole (a kill never leaves half of it)."""
+        ok, text = self.report(final)
+        partial = self.report_path + '.partial'
+        with open(partial, 'w') as f:
+            f.write(text)
+        os.replace(partial, self.report_path)
+        return ok, text
 
 
 def launch_process(command, cwd, env, timeout):
@@ -488,23 +633,6 @@ def first_line(error):
     return f'{type(error).__name__}: {lines[0] if lines else ""}'
 
 
-def report(check, info, total, work, kept):
-    passed = sum(ok for _, ok, _, _ in check.steps)
-    ok = passed == len(check.steps)
-    lines = [f'began GPU check: {"PASS" if ok else "FAIL"} ({passed}/{len(check.steps)} '
-             f'steps) in {total:.0f} s, seed {check.seed}',
-             'environment: ' + ', '.join(f'{k} {v}' for k, v in info.items())]
-    for name, step_ok, seconds, note in check.steps:
-        lines.append(f'{"ok  " if step_ok else "FAIL"} {seconds:6.1f} s  {name}'
-                     + (f': {note}' if note else ''))
-    rates = {k: v for k, v in check.numbers.items() if not k.startswith('compare')}
-    lines.append('updates/s on ' + info['device'] + ': ' + '; '.join(
-        f'{k} {v["updates_per_s"]}' for k, v in rates.items()))
-    lines.append('numbers: ' + json.dumps(check.numbers))
-    lines.append(f'work folder: {work}' + ('' if kept else ' (removed)'))
-    return ok, '\n'.join(lines) + '\n'
-
-
 def preload():
     """Import what the scripts import, once, before they are forked."""
     os.environ['MPLBACKEND'] = 'Agg'
@@ -518,6 +646,34 @@ def preload():
     import began.metrics.face_modes  # noqa: F401
 
 
+def copy_small_files(work, out, everything):
+    """commands.log, and with ``everything`` each small file of the runs
+    (logs, model.json, recorded losses, final pictures; never a snapshot or
+    weights), to OUT/gpu_check_files. Returns the folder."""
+    target = os.path.join(out, SMALL_FILES)
+    shutil.rmtree(target, ignore_errors=True)
+    for folder, _, files in os.walk(work):
+        for name in files:
+            source = os.path.join(folder, name)
+            relative = os.path.relpath(source, work)
+            wanted = relative == 'commands.log' or (
+                everything and not name.endswith('.npz') and os.path.getsize(source) <= SMALL
+                and (name in ('log', 'model.json') or name.endswith('.json')
+                     or '/final/' in f'/{relative}'))
+            if wanted:
+                os.makedirs(os.path.dirname(os.path.join(target, relative)), exist_ok=True)
+                shutil.copyfile(source, os.path.join(target, relative))
+    return target
+
+
+class Stopped(BaseException):
+    """SIGTERM (a timeout's kill): the report is still written."""
+
+
+def stop(signum, frame):
+    raise Stopped(signal.Signals(signum).name)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--gpu', type=int, default=0, help='CuPy device (default: 0)')
@@ -528,41 +684,42 @@ def main(argv=None):
     parser.add_argument('--out', default=os.environ.get('OUT') or '.',
                         help=f'folder of {REPORT} (default: $OUT, else the current one)')
     parser.add_argument('--keep', action='store_true',
-                        help='keep the runs (models, pictures, commands.log) in '
-                             'OUT/gpu_check_work instead of a temporary folder')
+                        help='keep the runs in their temporary folder, and copy their small '
+                             f'files (logs, model.json, final pictures) to OUT/{SMALL_FILES}')
     parser.add_argument('--minutes', type=float, default=MINUTES,
-                        help='start no step after this long (default: %(default)s)')
+                        help='start no step after this long, and stop the one running then '
+                             '(default: %(default)s)')
     args = parser.parse_args(argv)
-    start = time.perf_counter()
     gpu = -1 if args.cpu_only else args.gpu
-    try:
-        device = get_device(gpu)   # the probe: one line and nothing run when it fails
-    except BeganError as e:
-        sys.stderr.write(f'error: {e}\n')
-        return 2
-    info = environment(device)
-    print('environment: ' + json.dumps(info), flush=True)
     os.makedirs(args.out, exist_ok=True)
-    if args.keep:
-        work = os.path.abspath(os.path.join(args.out, 'gpu_check_work'))
-        shutil.rmtree(work, ignore_errors=True)
-        os.makedirs(work)
-    else:
-        work = tempfile.mkdtemp(prefix='gpu_check_')
-    if args.cpu_only:
-        preload()
+    work = tempfile.mkdtemp(prefix='gpu_check_')
     check = Check(gpu, args.seed, work, time.time() + 60 * args.minutes,
-                  'tiny' if args.cpu_only else 'gpu', forked=args.cpu_only)
+                  'tiny' if args.cpu_only else 'gpu', os.path.join(args.out, REPORT),
+                  forked=args.cpu_only)
+    signal.signal(signal.SIGTERM, stop)
+    usable = False
     try:
-        check.all()
+        usable = check.step('import and probe', check.import_and_probe,
+                            timed=False) is not None
+        if usable:
+            if args.cpu_only:
+                preload()
+            check.all()
+    except Stopped as e:
+        check.steps.append((check.running or 'the check', 'FAIL', 0.0, f'stopped by {e}'))
+        check.running = None
     finally:
-        if not args.keep:
+        copied = copy_small_files(work, args.out, args.keep)
+        if args.keep:
+            print(f'the runs are kept in {work}; small files copied to {copied}')
+        else:
             shutil.rmtree(work, ignore_errors=True)
-    ok, text = report(check, info, time.perf_counter() - start, work, args.keep)
-    path = os.path.join(args.out, REPORT)
-    with open(path, 'w') as f:
-        f.write(text)
-    print(text + f'(written to {path})', flush=True)
+        ok, text = check.write_report(final=True)
+    if not usable:
+        note = check.steps[0][3]
+        sys.stderr.write(f'{note if note.startswith("error: ") else "error: " + note}\n')
+        return 2
+    print(text + f'(written to {check.report_path})', flush=True)
     return 0 if ok else 1
 
 

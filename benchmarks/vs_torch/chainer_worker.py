@@ -29,7 +29,9 @@ from protocol import serve, sgemm_gflops  # noqa: E402
 state, folders = {}, []
 
 
-def build(config, k):
+def build(config, k, device='@numpy'):
+    """The nets, data and trainer of ``config`` on ``device`` (a Chainer
+    device name: '@numpy', or '@cupy:N' for the GPU check)."""
     config = Config(**config).validate()
     chainer.config.type_check = False  # as train.py runs
     gen, dis = build_models(config)
@@ -40,11 +42,11 @@ def build(config, k):
         iterator = image_iterator(dataset, config)
     folders.append(tempfile.TemporaryDirectory())  # the trainer's (removed at exit)
     out = folders[-1].name
-    trainer = build_trainer(config, iterator, gen, dis, chainer.get_device('@numpy'),
+    trainer = build_trainer(config, iterator, gen, dis, chainer.get_device(device),
                             os.path.join(out, 'model'), os.path.join(out, 'plot'),
                             progress=False)
     state.update(config=config, gen=gen, dis=dis, updater=trainer.updater, k=k,
-                 dataset=dataset)
+                 dataset=dataset, device=device)
     return {'fast_cpu': fast_cpu_enabled()}
 
 
@@ -106,8 +108,9 @@ def dump(path):
     (training mode): the torch worker loads the weights, checks it computes
     the same outputs, and trains from the same start."""
     config, gen, dis = state['config'], state['gen'], state['dis']
-    arrays = {'gen' + name: p.array for name, p in gen.namedparams()}
-    arrays.update({'dis' + name: p.array for name, p in dis.namedparams()})
+    host, device = chainer.backend.CpuDevice(), chainer.get_device(state['device'])
+    arrays = {'gen' + name: host.send(p.array) for name, p in gen.namedparams()}
+    arrays.update({'dis' + name: host.send(p.array) for name, p in dis.namedparams()})
     rs = numpy.random.RandomState(1)
     z = sample_z(rs, config.batch_size, config.n_z)
     if state['dataset'] is None:
@@ -115,12 +118,14 @@ def dump(path):
     else:
         images = numpy.stack([state['dataset'][i] for i in range(len(state['dataset']))])
         arrays['images'] = images
-        x = state['updater'].converter(images[:config.batch_size])
+        x = host.send(state['updater'].converter(images[:config.batch_size]))
     with chainer.using_config('enable_backprop', False):
-        arrays.update(check_z=z, check_x=x, check_gen=gen(z).array, check_dis=dis(x).array)
+        outputs = gen(device.send(z)).array, dis(device.send(x)).array
+    arrays.update(check_z=z, check_x=x, check_gen=host.send(outputs[0]),
+                  check_dis=host.send(outputs[1]))
     numpy.savez(path, **arrays)
     # The check ran the nets in training mode; a fresh copy trains.
-    build(config.to_dict(), state['k'])
+    build(config.to_dict(), state['k'], state['device'])
     return {}
 
 

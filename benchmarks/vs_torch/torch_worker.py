@@ -145,8 +145,11 @@ def load(module, arrays, prefix):
 state = {}
 
 
-def build(config, k, weights):
+def build(config, k, weights, device='cpu'):
+    """The nets of ``config`` from the Chainer worker's ``weights``, on
+    ``device`` ('cpu', or 'cuda:N' for the GPU check)."""
     torch.manual_seed(0)
+    device = torch.device(device)
     if config['arch'] == 'mlp':
         gen = MLPGenerator(config['n_z'], config['hidden'])
         dis = MLPAutoEncoder(config['n_h'], config['hidden'])
@@ -156,8 +159,9 @@ def build(config, k, weights):
     arrays = numpy.load(weights)
     load(gen, arrays, 'gen')
     load(dis, arrays, 'dis')
+    gen.to(device), dis.to(device)
     gen.train(), dis.train()
-    check = check_outputs(gen, dis, arrays)
+    check = check_outputs(gen, dis, arrays, device)
     load(gen, arrays, 'gen')  # (unchanged by the check; BN statistics restart)
     for m in list(gen.modules()) + list(dis.modules()):
         if isinstance(m, nn.modules.batchnorm._BatchNorm):
@@ -169,31 +173,32 @@ def build(config, k, weights):
             return torch.optim.Adam(net.parameters(), fused=True, **kw)
         except (RuntimeError, TypeError, ValueError):
             return torch.optim.Adam(net.parameters(), foreach=True, **kw)
-    images = torch.from_numpy(arrays['images']) if 'images' in arrays.files else None
+    images = (torch.from_numpy(arrays['images']).to(device) if 'images' in arrays.files
+              else None)
     state.update(config=config, k=k, gen=gen, dis=dis, opt_g=adam(gen), opt_d=adam(dis),
-                 images=images, position=0)
+                 images=images, position=0, device=device)
     return {'max_abs_diff': check, 'threads': torch.get_num_threads(),
             'torch': torch.__version__}
 
 
-def check_outputs(gen, dis, arrays):
+def check_outputs(gen, dis, arrays, device):
     """Largest |difference| from Chainer's outputs on the same inputs, over
     the outputs' largest |value|."""
     with torch.no_grad():
-        out_g = gen(torch.from_numpy(arrays['check_z'])).numpy()
-        out_d = dis(torch.from_numpy(arrays['check_x'])).numpy()
+        out_g = gen(torch.from_numpy(arrays['check_z']).to(device)).cpu().numpy()
+        out_d = dis(torch.from_numpy(arrays['check_x']).to(device)).cpu().numpy()
     return max(float(numpy.abs(a - arrays[k]).max() / numpy.abs(arrays[k]).max())
                for a, k in ((out_g, 'check_gen'), (out_d, 'check_dis')))
 
 
 def batch():
-    config, images = state['config'], state['images']
+    config, images, device = state['config'], state['images'], state['device']
     n = config['batch_size']
     if images is None:  # fresh points from the ring of Gaussians
-        angle = torch.randint(0, config['num_mixture'], (n,)) * (2 * numpy.pi
-                                                                  / config['num_mixture'])
+        angle = torch.randint(0, config['num_mixture'], (n,), device=device) * (
+            2 * numpy.pi / config['num_mixture'])
         centres = config['mixture_radius'] * torch.stack([angle.cos(), angle.sin()], 1)
-        return centres + config['mixture_std'] * torch.randn(n, 2)
+        return centres + config['mixture_std'] * torch.randn(n, 2, device=device)
     start = state['position']
     state['position'] = (start + n) % (len(images) - n + 1)
     return images[start:start + n].float().mul_(2 / 255).sub_(1)
@@ -207,7 +212,7 @@ def step():
     config, gen, dis, k = state['config'], state['gen'], state['dis'], state['k']
     std = config['noise_std']
     x = batch()
-    z = torch.rand(len(x), config['n_z']).mul_(2).sub_(1)
+    z = torch.rand(len(x), config['n_z'], device=state['device']).mul_(2).sub_(1)
     fake = gen(z)
     fake_in = fake.detach().requires_grad_()
     loss_real = loss(x, dis(x + std * torch.randn_like(x)))

@@ -1,22 +1,26 @@
 """The project on NumPy 2 (the stack CuPy 14 needs), through began.compat.
 
 Builds once, then reuses, virtual environments with the newest NumPy 2.x that
-has a wheel for this Python, Chainer 7.8.1 installed from a wheel, Pillow and
+has a wheel for their Python, Chainer 7.8.1 installed from the wheel the GPU
+check carries (wheels/, made by benchmarks/make_wheels), Pillow and
 Matplotlib:
 
-  .venv-numpy2              setuptools < 74: Chainer's import-time check can
-                            run; compat defines the removed NumPy names
-  .venv-numpy2-setuptools82 setuptools >= 82: no pkg_resources and no working
-                            numpy.distutils, so compat also stubs the check
+  .venv-numpy2          this Python, setuptools < 74: Chainer's import-time
+                        check can run; compat defines the removed NumPy names
+  .venv-numpy2-py312    the lent GPU machine's stack: Python 3.12 where one is
+                        found (on PATH or pyenv's; else this Python), setuptools
+                        >= 82: no pkg_resources and no numpy.distutils, so
+                        compat also stubs the check
 
-(BEGAN_NUMPY2_VENV moves the first; the second is its path plus
-'-setuptools82'.) In each, a fresh process imports ``began``, trains the MLP
-(mixture) and the blog conv networks (16x16) for two updates each through
-``build_trainer`` with its extensions (log, plots, snapshot), writes a grid
-and calls F.resize_images; the losses must be finite. Skipped only when pip
-cannot reach a registry (or finds no NumPy 2 wheel for this Python); other
-pip failures fail. About 75 s to build both, 20 s once built.
+(BEGAN_NUMPY2_VENV moves the first; the second is its path plus '-py312'.)
+In each, a fresh process imports ``began``, trains the MLP (mixture) and the
+blog conv networks (16x16) for two updates each through ``build_trainer``
+with its extensions (log, plots, snapshot), writes a grid and calls
+F.resize_images; the losses must be finite. Skipped only when pip cannot
+reach a registry (or finds no NumPy 2 wheel for that Python); other pip
+failures fail. About 75 s to build both, 20 s once built.
 """
+import glob
 import hashlib
 import json
 import math
@@ -30,10 +34,21 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAIN_VENV = os.environ.get('BEGAN_NUMPY2_VENV') or os.path.join(ROOT, '.venv-numpy2')
+WHEELS = os.path.join(ROOT, 'wheels')
 COMMON = ['pillow', 'matplotlib', 'six', 'typing_extensions', 'filelock', 'protobuf']
-VARIANTS = {  # name: (venv path, setuptools requirement)
-    'setuptools<74': (MAIN_VENV, ['setuptools<74', 'wheel']),
-    'setuptools>=82': (MAIN_VENV + '-setuptools82', ['setuptools>=82']),
+
+
+def python312():
+    """A Python 3.12 (the lent GPU machine's), else this Python."""
+    pyenv = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
+    found = [shutil.which('python3.12')] + sorted(
+        glob.glob(os.path.join(pyenv, 'versions', '3.12*', 'bin', 'python3.12')))
+    return next((p for p in found if p and os.access(p, os.X_OK)), sys.executable)
+
+
+VARIANTS = {  # name: (venv path, its Python, setuptools requirement)
+    'setuptools<74': (MAIN_VENV, sys.executable, ['setuptools<74', 'wheel']),
+    'python3.12, setuptools>=82': (MAIN_VENV + '-py312', python312(), ['setuptools>=82']),
 }
 RECIPE_FILE = '.began-numpy2-recipe'
 PIP = ['-m', 'pip', '--disable-pip-version-check', '--retries', '1', '--timeout', '30']
@@ -122,31 +137,47 @@ def venv_python(venv):
     return os.path.join(venv, 'bin', 'python')
 
 
-def recipe(requirements):
-    text = json.dumps([sys.version, requirements, COMMON, 'chainer==7.8.1', 1])
+def recipe(python, requirements, wheel):
+    version = subprocess.run([python, '-c', 'import sys; print(sys.version)'],
+                             capture_output=True, text=True).stdout
+    text = json.dumps([version, requirements, COMMON, wheel, 2])
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def build_venv(venv, setuptools, wheelhouse=None):
+def chainer_wheel():
+    """Chainer's wheel in wheels/, made by benchmarks/make_wheels when missing
+    (with this venv's setuptools < 74): the one the GPU check carries."""
+    found = glob.glob(os.path.join(WHEELS, 'chainer-7.8.1-*.whl'))
+    if not found:
+        result = subprocess.run(['bash', os.path.join(ROOT, 'benchmarks', 'make_wheels')],
+                                capture_output=True, text=True,
+                                env=dict(os.environ, PYTHON=sys.executable, WHEEL_DIR=WHEELS))
+        lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()
+                 if line.strip() and 'is ignored' not in line]
+        if result.returncode != 0:
+            message = 'benchmarks/make_wheels failed: ' + ' | '.join(lines[-2:])
+            if any(sign in line for line in lines for sign in OFFLINE):
+                raise NoRegistry(message)
+            raise RuntimeError(message)
+        found = glob.glob(os.path.join(WHEELS, 'chainer-7.8.1-*.whl'))
+    return found[0]
+
+
+def build_venv(venv, python, setuptools, wheel, stamp):
     """Create ``venv`` (in a temporary folder renamed at the end, so a
-    half-built one is never used) and return the chainer wheel's folder."""
+    half-built one is never used)."""
     tmp = f'{venv}.tmp-{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True)
-    subprocess.run([sys.executable, '-m', 'venv', tmp], check=True, capture_output=True)
-    python = venv_python(tmp)
+    subprocess.run([python, '-m', 'venv', tmp], check=True, capture_output=True)
+    pip_python = venv_python(tmp)
     try:
-        pip(python, 'install', '-q', '--only-binary', 'numpy', 'numpy>=2',
+        pip(pip_python, 'install', '-q', '--only-binary', 'numpy', 'numpy>=2',
             what='pip install numpy>=2')
-        pip(python, 'install', '-q', *setuptools, *COMMON, what='pip install the stack')
-        if wheelhouse is None:  # this venv has setuptools<74: it can build Chainer
-            wheelhouse = os.path.join(tmp, 'wheelhouse')
-            pip(python, 'wheel', '-q', '--no-deps', '--no-build-isolation', '-w', wheelhouse,
-                'chainer==7.8.1', what='building the chainer 7.8.1 wheel')
-        wheel = [f for f in os.listdir(wheelhouse) if f.startswith('chainer-7.8.1')]
-        pip(python, 'install', '-q', '--no-deps', os.path.join(wheelhouse, wheel[0]),
+        pip(pip_python, 'install', '-q', *setuptools, *COMMON, what='pip install the stack')
+        pip(pip_python, 'install', '-q', '--no-deps', wheel,
             what='pip install the chainer wheel')
         with open(os.path.join(tmp, RECIPE_FILE), 'w') as f:
-            f.write(recipe(setuptools))
+            f.write(stamp)
         shutil.rmtree(venv, ignore_errors=True)
         os.rename(tmp, venv)  # fails harmlessly if another run got there first
     finally:
@@ -155,22 +186,24 @@ def build_venv(venv, setuptools, wheelhouse=None):
 
 def ensure_venv(variant):
     """The venv's python, built when missing or built from another recipe."""
-    venv, setuptools = VARIANTS[variant]
+    venv, python, setuptools = VARIANTS[variant]
     if _unavailable:
         pytest.skip(_unavailable[0])
-    stamp = os.path.join(venv, RECIPE_FILE)
-    current = os.path.isfile(stamp) and open(stamp).read() == recipe(setuptools)
-    if not current:
-        wheelhouse = None
-        if variant != 'setuptools<74':  # reuse the wheel the first venv built
-            wheelhouse = os.path.join(ensure_venv('setuptools<74'), 'wheelhouse')
+    try:
+        wheel = chainer_wheel()
+    except NoRegistry as e:
+        _unavailable.append(f'cannot build the Chainer wheel here ({e})')
+        pytest.skip(_unavailable[0])
+    stamp_file = os.path.join(venv, RECIPE_FILE)
+    stamp = recipe(python, setuptools, os.path.basename(wheel))
+    if not (os.path.isfile(stamp_file) and open(stamp_file).read() == stamp):
         t0 = time.time()
         try:
-            build_venv(venv, setuptools, wheelhouse)
+            build_venv(venv, python, setuptools, wheel, stamp)
         except NoRegistry as e:
             _unavailable.append(f'cannot install NumPy 2 and Chainer here ({e})')
             pytest.skip(_unavailable[0])
-        print(f'\n[{variant}] built {venv} in {time.time() - t0:.1f} s')
+        print(f'\n[{variant}] built {venv} with {python} in {time.time() - t0:.1f} s')
     return venv
 
 
@@ -203,8 +236,10 @@ def test_trains_on_numpy2(tmp_path, variant):
         assert 'snapshot_iter_2.npz' in run['files'], run['files']
     assert out['grid'] > 0 and out['resize'] == [1, 3, 8, 8]
     stubbed = any(p.startswith('chainer._environment_check') for p in out['patched'])
-    if variant == 'setuptools>=82':
+    if variant.endswith('setuptools>=82'):
         assert not out['pkg_resources'] and stubbed and not out['environment_check']
+        if VARIANTS[variant][1] != sys.executable:
+            assert out['python'].startswith('3.12'), out['python']
     elif sys.version_info < (3, 12):  # Chainer's own check can run: left alone
         assert not stubbed and out['environment_check']
     else:  # numpy.distutils is gone on Python 3.12
