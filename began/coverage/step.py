@@ -54,8 +54,9 @@ class Coverage:
         config = self.config
         pushed, d, g = None, 0, 0
         if config.margin > 0:
+            # (the cap stays on the device: no wait for L(x) mid-step)
             pushed = terms.capped_fake_loss(step.fake, step.rec_fake,
-                                            config.margin * float(step.loss_real.array))
+                                            config.margin * step.loss_real.array)
         if config.latent_recovery > 0:
             d = d + terms.latent_recovery(step.h_fake, step.z, self.projection(step.x),
                                           config.latent_recovery)

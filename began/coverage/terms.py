@@ -17,12 +17,15 @@ from began.rng import derive_seed
 
 
 def capped_fake_loss(fake, reconstruction, cap):
-    """L(G(z)) with each sample's error capped at ``cap`` (a number): D gains
-    nothing by pushing a fake further than that. -k of it in L_D is EBGAN's
-    hinge k mean(max(0, cap - error)) up to a constant: a bounded push."""
+    """L(G(z)) with each sample's error capped at ``cap`` (a number, or a 0-d
+    array on fake's device): D gains nothing by pushing a fake further than
+    that. -k of it in L_D is EBGAN's hinge k mean(max(0, cap - error)) up to
+    a constant: a bounded push."""
     n = fake.shape[0]
     errors = F.mean(F.reshape(F.absolute(fake - reconstruction), (n, -1)), axis=1)
-    return F.mean(F.minimum(errors, fake.xp.full(errors.shape, cap, errors.dtype)))
+    xp = fake.xp
+    return F.mean(F.minimum(errors, xp.broadcast_to(xp.asarray(cap, errors.dtype),
+                                                    errors.shape)))
 
 
 def pull_away(h, weight):
@@ -54,18 +57,40 @@ def code_matching(h_fake, h_real, weight):
 MMD_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0)
 
 
-def median_squared_distance(real):
-    """The median squared distance between distinct rows of ``real`` (a number)."""
+def squared_distances(a, b):
+    """|a_i - b_j|^2, (n, m), for rows a_i of ``a`` and b_j of ``b`` (arrays or
+    Variables, (n, d) and (m, d)), from |a|^2 + |b|^2 - 2 a b^T: a matrix
+    product, never an n x m x d array. Rounding can leave a distance that
+    should be 0 slightly negative: clipped at 0."""
+    fn = F if isinstance(a, chainer.Variable) or isinstance(b, chainer.Variable) else None
+    if fn is None:
+        xp = chainer.backend.get_array_module(a)
+        d2 = (xp.square(a).sum(axis=1)[:, None] + xp.square(b).sum(axis=1)[None, :]
+              - 2 * a @ b.T)
+        return xp.maximum(d2, 0)
+    n, m = a.shape[0], b.shape[0]
+    aa = F.broadcast_to(F.sum(F.square(a), axis=1, keepdims=True), (n, m))
+    bb = F.broadcast_to(F.reshape(F.sum(F.square(b), axis=1), (1, m)), (n, m))
+    return F.relu(aa + bb - 2 * F.matmul(a, b, transb=True))
+
+
+def median_squared_distance(real, d2=None):
+    """The median squared distance between distinct rows of ``real`` (n, d)
+    (``d2``: their squared_distances, when known): a 0-d array on real's
+    device (no wait for the host)."""
+    xp = chainer.backend.get_array_module(real)
     n = real.shape[0]
-    flat = chainer.backend.CpuDevice().send(real).reshape(n, -1).astype(numpy.float64)
-    d2 = ((flat[:, None, :] - flat[None, :, :]) ** 2).sum(axis=2)
-    return float(numpy.median(d2[numpy.triu_indices(n, 1)]))
+    d2 = squared_distances(real, real) if d2 is None else d2
+    return xp.median(d2[xp.triu(xp.ones((n, n), dtype=bool), 1)])
 
 
-def _kernel(a, b, bandwidths2):
-    """Mean over the bandwidths of exp(-|a_i - b_j|^2 / (2 s^2)), (n, m)."""
-    d2 = F.sum(F.square(F.expand_dims(a, 1) - F.expand_dims(b, 0)), axis=2)
-    return sum(F.exp(-d2 / (2 * s2)) for s2 in bandwidths2) / len(bandwidths2)
+def _kernel(d2, bandwidths2):
+    """Mean over the bandwidths of exp(-d2 / (2 s^2)), for squared distances
+    d2 (n, m) and squared widths (0-d arrays on d2's device)."""
+    xp = chainer.backend.get_array_module(d2)
+    exp = F.exp if isinstance(d2, chainer.Variable) else xp.exp
+    return sum(exp(d2 * xp.broadcast_to(-0.5 / s2, d2.shape)) for s2 in bandwidths2) \
+        / len(bandwidths2)
 
 
 def mmd(fake, real, weight, scales=MMD_SCALES):
@@ -74,19 +99,21 @@ def mmd(fake, real, weight, scales=MMD_SCALES):
     distance. A characteristic kernel: zero only when the two
     distributions are equal, so a G in one mode pays for the other modes'
     missing mass. The real points are a target (no gradient); each row is
-    one point, of any shape."""
+    one point, of any shape. Computed on their device, in memory of the
+    order of n x m, not n x m x (a point's size)."""
     real = real.array if isinstance(real, chainer.Variable) else real
     n, m = fake.shape[0], real.shape[0]
     if n < 2 or m < 2:
         raise ValueError(f'the MMD needs at least 2 fake and 2 real points, got {n} and {m}')
     fake = F.reshape(fake, (n, -1))
     real = real.reshape(m, -1)
-    median2 = max(median_squared_distance(real), 1e-12)
-    bandwidths2 = [s * s * median2 for s in scales]
     xp = fake.xp
-    k_ff = _kernel(fake, fake, bandwidths2)
-    k_rr = _kernel(real, real, bandwidths2).array
-    k_fr = _kernel(fake, real, bandwidths2)
+    d2_rr = squared_distances(real, real)
+    median2 = xp.maximum(median_squared_distance(real, d2_rr), xp.asarray(1e-12, real.dtype))
+    bandwidths2 = [(s * s * median2).astype(real.dtype) for s in scales]
+    k_ff = _kernel(squared_distances(fake, fake), bandwidths2)
+    k_rr = _kernel(d2_rr, bandwidths2)
+    k_fr = _kernel(squared_distances(fake, real), bandwidths2)
     off_ff = (F.sum(k_ff) - F.sum(k_ff * xp.eye(n, dtype=k_ff.dtype))) / (n * (n - 1))
     off_rr = (k_rr.sum() - xp.trace(k_rr)) / (m * (m - 1))
     return weight * (off_ff + off_rr - 2 * F.mean(k_fr))

@@ -156,21 +156,33 @@ def all_finite(groups):
 class DivergenceGuard(training.Extension):
     """Stops training at the first NaN or Inf in a loss or a parameter.
 
-    It runs every iteration before any other extension, so no writer ever
-    saves the bad state: the newest snapshot stays the last good one.
+    It runs every iteration before any other extension. The losses it reads
+    are the step's reported floats (read from the device once, by the
+    updater): free. The parameters, a reduction of every one on the device
+    and a wait for it, are checked every ``interval`` updates, at each
+    epoch's end (where the snapshot, the model directory and the pictures
+    are written) and when a stop is requested (a snapshot follows), so no
+    writer ever saves a bad state: the newest snapshot stays the last good
+    one. A NaN in the parameters in between shows in the next step's losses.
     """
     priority = training.PRIORITY_WRITER + 100
     trigger = (1, 'iteration')
     LOSSES = ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k')
+    INTERVAL = 100
+
+    def __init__(self, interval=INTERVAL):
+        self.interval = interval
 
     def __call__(self, trainer):
         observation = trainer.observation
         bad = [k for k in self.LOSSES
                if k in observation and not math.isfinite(float(observation[k]))]
         updater = trainer.updater
-        networks = (('generator', updater.generator), ('discriminator', updater.discriminator))
-        finite = all_finite([list(link.params()) for _, link in networks])
-        bad += [f'{name} parameters' for (name, _), ok in zip(networks, finite) if not ok]
+        if bad or self.parameters_due(trainer):
+            networks = (('generator', updater.generator),
+                        ('discriminator', updater.discriminator))
+            finite = all_finite([list(link.params()) for _, link in networks])
+            bad += [f'{name} parameters' for (name, _), ok in zip(networks, finite) if not ok]
         if bad:
             kept = snapshot_files(trainer.out)
             where = (f'the last good snapshot {kept[0]} is kept' if kept
@@ -179,3 +191,8 @@ class DivergenceGuard(training.Extension):
                 f'training diverged at iteration {updater.iteration}: '
                 f'{", ".join(bad)} not finite; {where} (resume with --resume, '
                 f'perhaps with a lower --lr)')
+
+    def parameters_due(self, trainer):
+        updater = trainer.updater
+        return (updater.iteration % self.interval == 0 or updater.is_new_epoch
+                or getattr(trainer.stop_trigger, 'requested', False))

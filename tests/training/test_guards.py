@@ -57,18 +57,47 @@ class PoisonAt(chainer.training.Extension):
 
 
 def test_nan_stops_training_and_the_last_good_snapshot_is_kept(tmp_path):
+    # A NaN weight mid-epoch shows in the next step's losses.
     trainer = make_trainer(tmp_path, tiny_mixture_config(epochs=3))
     trainer.extend(PoisonAt(7))
     model = tmp_path / 'run' / 'model'
     with pytest.raises(DivergenceError) as error:
         training.run(trainer)
     message = str(error.value)
-    assert message == (f'training diverged at iteration 7: generator parameters not finite; '
-                       f'the last good snapshot {model / "snapshot_iter_5.npz"} is kept '
-                       f'(resume with --resume, perhaps with a lower --lr)')
+    assert message.startswith('training diverged at iteration 8: loss_fake, loss_d, loss_g, ')
+    assert 'generator parameters' in message
+    assert message.endswith(f'not finite; the last good snapshot '
+                            f'{model / "snapshot_iter_5.npz"} is kept (resume with --resume, '
+                            f'perhaps with a lower --lr)')
     assert sorted(os.listdir(model)) == ['discriminator.npz', 'generator.npz', 'log',
                                          'model.json', 'snapshot_iter_5.npz']
     assert all(all_finite(model / name) for name in os.listdir(model) if name.endswith('.npz'))
+
+
+def test_nan_weights_at_an_epochs_end_are_never_written(tmp_path):
+    # The update that ends epoch 2 leaves G with a NaN weight while its own
+    # losses are finite: the parameters are checked before the writers run.
+    trainer = make_trainer(tmp_path, tiny_mixture_config(epochs=3))
+    trainer.extend(PoisonAt(10))
+    model = tmp_path / 'run' / 'model'
+    with pytest.raises(DivergenceError) as error:
+        training.run(trainer)
+    assert str(error.value).startswith('training diverged at iteration 10: generator '
+                                       'parameters not finite; the last good snapshot '
+                                       f'{model / "snapshot_iter_5.npz"} is kept')
+    assert 'snapshot_iter_10.npz' not in os.listdir(model)
+    assert all(all_finite(model / name) for name in os.listdir(model) if name.endswith('.npz'))
+
+
+def test_the_parameters_are_checked_every_interval_and_at_epoch_ends(tmp_path, monkeypatch):
+    checked = []
+    reduce = guards.all_finite
+    trainer = make_trainer(tmp_path, tiny_mixture_config(epochs=2, updates_per_epoch=7))
+    monkeypatch.setattr(guards, 'all_finite', lambda groups: checked.append(
+        trainer.updater.iteration) or reduce(groups))
+    trainer.get_extension('DivergenceGuard').interval = 4
+    training.run(trainer)
+    assert checked == [4, 7, 8, 12, 14]
 
 
 def test_all_finite_reads_back_once_and_names_the_group(monkeypatch):
