@@ -39,11 +39,18 @@ COMMON = ['pillow', 'matplotlib', 'six', 'typing_extensions', 'filelock', 'proto
 
 
 def python312():
-    """A Python 3.12 (the lent GPU machine's), else this Python."""
+    """A Python 3.12 that runs (the lent GPU machine's), else this Python."""
     pyenv = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
-    found = [shutil.which('python3.12')] + sorted(
-        glob.glob(os.path.join(pyenv, 'versions', '3.12*', 'bin', 'python3.12')))
-    return next((p for p in found if p and os.access(p, os.X_OK)), sys.executable)
+    found = sorted(glob.glob(os.path.join(pyenv, 'versions', '3.12*', 'bin', 'python3.12')))
+    for python in found + [shutil.which('python3.12')]:   # (a pyenv shim may not run)
+        try:
+            version = subprocess.run([python, '-c', 'import sys; print(sys.version_info[:2])'],
+                                     capture_output=True, text=True, timeout=30).stdout
+        except (OSError, TypeError, subprocess.TimeoutExpired):
+            continue
+        if version.strip() == '(3, 12)':
+            return python
+    return sys.executable
 
 
 VARIANTS = {  # name: (venv path, its Python, setuptools requirement)
