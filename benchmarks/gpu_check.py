@@ -149,7 +149,7 @@ class Check:
         start = time.perf_counter()
         self.running = name
         self.write_report()
-        result, note, status = None, None, 'ok'
+        result, note, status, stopped = None, None, 'ok', None
         try:
             result = function(*args)
             if isinstance(result, tuple):
@@ -161,12 +161,15 @@ class Check:
         except Exception as e:
             note, status = first_line(e), 'FAIL'
             self.note_traceback(name)
-        finally:
-            self.running = None
+        except Stopped as e:   # SIGTERM: noted, then the check ends
+            note, status, stopped = f'stopped by {e}', 'FAIL', e
+        self.running = None
         seconds = time.perf_counter() - start
         self.steps.append((name, status, seconds, note or ''))
         self.write_report()
         print(f'-- {name}: {status} ({seconds:.1f} s){": " + note if note else ""}', flush=True)
+        if stopped:
+            raise stopped
         return result
 
     def skip(self, name, why):
@@ -546,6 +549,7 @@ def launch_forked(command, cwd, env, timeout):
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 1
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)   # (the check's handler is the parent's)
         try:
             os.chdir(cwd)
             os.environ.clear()
@@ -569,15 +573,20 @@ def launch_forked(command, cwd, env, timeout):
             sys.stderr.flush()
             os._exit(code)
     end = time.time() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.time() > end:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return None
-        time.sleep(0.02)
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.time() > end:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            time.sleep(0.02)
+    except BaseException:   # this process is stopped: the child goes with it
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
     out.seek(0)
     err.seek(0)
     return subprocess.CompletedProcess(command, os.waitstatus_to_exitcode(status),
@@ -706,8 +715,9 @@ def main(argv=None):
                 preload()
             check.all()
     except Stopped as e:
-        check.steps.append((check.running or 'the check', 'FAIL', 0.0, f'stopped by {e}'))
-        check.running = None
+        if check.running:   # (between two steps, none is)
+            check.steps.append((check.running, 'FAIL', 0.0, f'stopped by {e}'))
+            check.running = None
     finally:
         copied = copy_small_files(work, args.out, args.keep)
         if args.keep:

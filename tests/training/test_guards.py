@@ -56,14 +56,21 @@ class PoisonAt(chainer.training.Extension):
             next(trainer.updater.generator.params()).array[0, 0] = numpy.nan
 
 
-def test_nan_stops_training_and_the_last_good_snapshot_is_kept(tmp_path):
-    # A NaN weight mid-epoch shows in the next step's losses.
+def poisoned_run(tmp_path, iteration):
+    """A 3-epoch run (5 updates an epoch) with a NaN put into G after update
+    ``iteration``: the guard's message; every file written is finite."""
     trainer = make_trainer(tmp_path, tiny_mixture_config(epochs=3))
-    trainer.extend(PoisonAt(7))
+    trainer.extend(PoisonAt(iteration))
     model = tmp_path / 'run' / 'model'
     with pytest.raises(DivergenceError) as error:
         training.run(trainer)
-    message = str(error.value)
+    assert all(all_finite(model / name) for name in os.listdir(model) if name.endswith('.npz'))
+    return str(error.value), model
+
+
+def test_nan_stops_training_and_the_last_good_snapshot_is_kept(tmp_path):
+    # A NaN weight mid-epoch shows in the next step's losses.
+    message, model = poisoned_run(tmp_path, 7)
     assert message.startswith('training diverged at iteration 8: loss_fake, loss_d, loss_g, ')
     assert 'generator parameters' in message
     assert message.endswith(f'not finite; the last good snapshot '
@@ -71,22 +78,16 @@ def test_nan_stops_training_and_the_last_good_snapshot_is_kept(tmp_path):
                             f'perhaps with a lower --lr)')
     assert sorted(os.listdir(model)) == ['discriminator.npz', 'generator.npz', 'log',
                                          'model.json', 'snapshot_iter_5.npz']
-    assert all(all_finite(model / name) for name in os.listdir(model) if name.endswith('.npz'))
 
 
 def test_nan_weights_at_an_epochs_end_are_never_written(tmp_path):
     # The update that ends epoch 2 leaves G with a NaN weight while its own
     # losses are finite: the parameters are checked before the writers run.
-    trainer = make_trainer(tmp_path, tiny_mixture_config(epochs=3))
-    trainer.extend(PoisonAt(10))
-    model = tmp_path / 'run' / 'model'
-    with pytest.raises(DivergenceError) as error:
-        training.run(trainer)
-    assert str(error.value).startswith('training diverged at iteration 10: generator '
-                                       'parameters not finite; the last good snapshot '
-                                       f'{model / "snapshot_iter_5.npz"} is kept')
+    message, model = poisoned_run(tmp_path, 10)
+    assert message.startswith('training diverged at iteration 10: generator parameters not '
+                              f'finite; the last good snapshot {model / "snapshot_iter_5.npz"} '
+                              f'is kept')
     assert 'snapshot_iter_10.npz' not in os.listdir(model)
-    assert all(all_finite(model / name) for name in os.listdir(model) if name.endswith('.npz'))
 
 
 def test_the_parameters_are_checked_every_interval_and_at_epoch_ends(tmp_path, monkeypatch):
