@@ -82,3 +82,10 @@ def test_peak_memory_at_96x96_with_mmd_batch_256():
     assert numpy.isfinite(value.array) and numpy.isfinite(fake.grad).all()
     print(f'peak {peak / 2 ** 20:.0f} MiB, one side {one_side / 2 ** 20:.0f} MiB')
     assert peak < 4 * one_side, f'{peak / 2 ** 20:.0f} MiB'
+
+
+@pytest.mark.parametrize('n', [2, 3, 8, 9])
+def test_the_median_is_that_of_the_distinct_pairs(n):
+    real = numpy.random.RandomState(n).normal(size=(n, 5)).astype(numpy.float32)
+    pairs = [((real[i] - real[j]) ** 2).sum() for i in range(n) for j in range(i + 1, n)]
+    assert terms.median_squared_distance(real) == pytest.approx(numpy.median(pairs), rel=1e-5)
