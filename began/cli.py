@@ -178,9 +178,10 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     Exits with status 128 + N when signal N (Ctrl-C, SIGTERM) stopped it.
     """
     import chainer
-    from began.training import guards, parallel, snapshots, trainer as training
+    from began.training import guards, lock, parallel, resume, snapshots, trainer as training
     from began.device import get_device
     from began.nets import build_models
+    from began.training.model_dir import save_config
 
     argv = sys.argv[1:] if argv is None else list(argv)
     # Several processes under mpiexec train one model (training/parallel.py):
@@ -199,6 +200,9 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if extra_arguments:
             extra_arguments(parser)
         args = parser.parse_args(argv)
+        if group.is_root:  # one run a model directory: refused before reading more
+            lock.check_free(args.model_dir)
+        snapshots_seen = snapshots.snapshot_files(args.model_dir)
 
         snapshot = None
         candidates = snapshots.resolve_resume(args.resume, args.model_dir)
@@ -234,6 +238,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if not args.no_early_check:
             check_data = (make_check_data or guards.check_examples)(config, dataset)
         if group.is_root:
+            model_dir_lock = lock.hold(args.model_dir, snapshots_seen)  # for the run's life
             open_output(args.model_dir, 'model directory')
             open_output(args.plot_dir, 'plot directory')
         trainer = training.build_trainer(
@@ -245,10 +250,14 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if snapshot:
             path, arrays = snapshot
             snapshots.load_snapshot(trainer, arrays, path)
+            if resume.nothing_left(trainer, path):
+                return trainer
             print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
                   f'k = {trainer.updater.k:.4f}')
+            if group.is_root:
+                resume.set_aside_newer(trainer, path)  # the next --resume continues this one
         if group.is_root:
-            config.save(args.model_dir)
+            save_config(args.model_dir, config)
     with group.failure_ends_all(), warnings.catch_warnings():
         warnings.simplefilter('ignore', FutureWarning)
         group.begin(trainer)
