@@ -8,8 +8,7 @@ import sys
 import zipfile
 
 from chainer import serializers
-from chainer.training import extensions
-from chainer.training.extensions import snapshot_writers
+from chainer.training.extensions import _snapshot, snapshot_writers
 
 from began.config import Config
 from began.errors import ConfigError, DataError, ModelLoadError
@@ -82,11 +81,7 @@ class SnapshotWriter(snapshot_writers.Writer):
     def __call__(self, filename, outdir, target):
         path = os.path.join(outdir, filename)
         tmp = os.path.join(outdir, f'.{filename}.tmp-{os.getpid()}')
-        try:
-            save_npz_atomic(path, target, tmp=tmp)
-        except WriteError as e:
-            target.stop_trigger.fail(e)  # the target is the trainer
-            return
+        save_npz_atomic(path, target, tmp=tmp)  # WriteError: Snapshot stops training
         remove_older_snapshots(outdir)
 
 
@@ -113,10 +108,20 @@ def with_kept_snapshot(failure, trainer, path):
     return failure
 
 
+class Snapshot(_snapshot._Snapshot):
+    """Chainer's snapshot extension; a failed write stops training."""
+
+    def __call__(self, trainer):
+        try:
+            super().__call__(trainer)
+        except WriteError as e:
+            trainer.stop_trigger.fail(e)
+
+
 def snapshot():
     """The trainer's snapshot, written atomically; the newest few kept, so a
     crash at any moment leaves a loadable one."""
-    return extensions.snapshot(filename=SNAPSHOT_PATTERN, writer=SnapshotWriter())
+    return Snapshot(filename=SNAPSHOT_PATTERN, writer=SnapshotWriter())
 
 
 # --- resuming -------------------------------------------------------------
