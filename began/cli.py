@@ -178,7 +178,8 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     Exits with status 128 + N when signal N (Ctrl-C, SIGTERM) stopped it.
     """
     import chainer
-    from began.training import guards, lock, parallel, resume, snapshots, trainer as training
+    from began.training import (agreement, guards, lock, parallel, resume, snapshots,
+                                 trainer as training)
     from began.device import get_device
     from began.nets import build_models
     from began.training.model_dir import save_config
@@ -237,6 +238,9 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         check_data = None
         if not args.no_early_check:
             check_data = (make_check_data or guards.check_examples)(config, dataset)
+    with group.agreement():  # every process trains the same run, or none does
+        agreement.check_processes_agree(
+            group, agreement.describe_run(config, args, dataset, snapshot))
         if group.is_root:
             model_dir_lock = lock.hold(args.model_dir, snapshots_seen)  # for the run's life
             open_output(args.model_dir, 'model directory')
