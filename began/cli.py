@@ -169,7 +169,8 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     presets: {name: changes to ``preset``} offered as --preset NAME (the
         post's own is 'post', the default); they set the options' defaults.
 
-    make_data(config) -> (iterator, dataset or None)
+    make_data(config, progress) -> (iterator, dataset or None); progress: whether
+        decoding images may show a progress line
     make_pictures(config, plot_dir, dataset) -> list of Trainer extensions
     log_trigger(config, iterator) -> trigger of the log and curves
     make_check_data(config, dataset) -> real examples for the early check
@@ -182,6 +183,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
                                  trainer as training)
     from began.device import get_device
     from began.nets import build_models
+    from began.memory_estimate import check_training_fits
     from began.training.model_dir import save_config
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -223,6 +225,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
                                   f'{existing[0]}); continue it with --resume, or give '
                                   f'another --model-dir')
 
+        check_training_fits(config)  # before any network is allocated
         # Every input is read before the first write (the folders made below).
         device = get_device(group.device_id(args.gpu))
         if group.is_root:
@@ -234,7 +237,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if args.no_fast_cpu:
             chainer.global_config.began_fast_cpu = False
         generator, discriminator = group.synchronise(*build_models(config))  # seeded
-        iterator, dataset = group.root_first(make_data, config)
+        iterator, dataset = group.root_first(make_data, config, not args.no_progress)
         check_data = None
         if not args.no_early_check:
             check_data = (make_check_data or guards.check_examples)(config, dataset)

@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import sys
+import warnings
 import zipfile
 import zlib
 
@@ -156,6 +157,10 @@ def load_model_dir(model_dir, experiment=None):
         raise ConfigError(f'{model_dir} holds a model of the {config.experiment} '
                           f'experiment, not of {experiment}')
     generator, discriminator = build_models(config)
-    load_npz_safe(os.path.join(model_dir, GENERATOR_FILE), generator)
-    load_npz_safe(os.path.join(model_dir, DISCRIMINATOR_FILE), discriminator)
+    for name, link in ((GENERATOR_FILE, generator), (DISCRIMINATOR_FILE, discriminator)):
+        path = os.path.join(model_dir, name)
+        load_npz_safe(path, link)
+        if not all(numpy.isfinite(param.array).all() for param in link.params()):
+            warnings.warn(f'{path} holds NaN or Inf weights (the run diverged?); what it '
+                          f'draws and the scores of its samples mean nothing')
     return config, generator, discriminator

@@ -74,7 +74,8 @@ def test_images_added_or_removed_before_a_resume_are_named(tmp_path):
         Image.fromarray(rs.randint(0, 255, (16, 16, 3), numpy.uint8)).save(faces / f'{i}.png')
     args = ['--image-dir', faces, '--size', 16, '--n-h', 8, '--n-z', 4, '--batch-size', 4,
             '--score-samples', 10, '--epochs', 1, '--no-progress', '--no-early-check']
-    train(tmp_path, *args, script=FACES)
+    result = train(tmp_path, *args, script=FACES)
+    assert 'decoding' not in result.stderr  # --no-progress: no decoding counter either
     for i in range(2):
         os.remove(faces / f'{i}.png')
     result = run_forked(FACES, '--resume', '--epochs', 2, '--model-dir', tmp_path / 'model',
