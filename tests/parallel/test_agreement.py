@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import run_forked
+from began.training.lock import ModelDirLock
+from conftest import fill_but_pages, run_forked
 from test_data_parallel import MIXTURE, mpiexec, pytestmark  # noqa: F401 (skip without mpiexec)
 
 TINY = ['--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 5, '--no-progress',
@@ -69,3 +70,29 @@ def test_processes_that_see_other_snapshots_stop_with_one_line(tmp_path):
                 tmp_path / 'process_1' / 'model' / 'snapshot_iter_10.npz')
     line = only_line(mpiexec(each_in_its_folder(tmp_path, resume, resume), tmp_path / 'dump'))
     assert 'snapshot snapshot_iter_10.npz (iteration 5, sha256 ' in line, line
+
+
+def test_a_held_model_dir_stops_every_process_with_the_holders_pid(tmp_path):
+    holder = ModelDirLock(str(tmp_path / 'model')).hold()  # this process plays the first run
+    try:
+        result = mpiexec([MIXTURE, *TINY[:-4], '--model-dir', tmp_path / 'model',
+                          '--plot-dir', tmp_path / 'plot'], tmp_path / 'dump')
+    finally:
+        holder.release()
+    assert only_line(result).startswith(
+        f'error: {tmp_path / "model"} is in use by another training run '
+        f'(PID {os.getpid()} on '), result.stderr
+    assert os.listdir(tmp_path / 'model') == ['train.lock']
+
+
+def test_a_full_disk_under_mpiexec_stops_every_process(tiny_tmpfs, tmp_path):
+    # Process 0 alone writes: its failed write stops the other one too, after
+    # the same update, with one line (no process left waiting).
+    fill_but_pages(tiny_tmpfs, 3)
+    start = time.time()
+    result = mpiexec([MIXTURE, *TINY[:-4], '--epochs', 3, '--model-dir', tiny_tmpfs / 'model',
+                      '--plot-dir', tmp_path / 'plot'], tmp_path / 'dump')
+    assert time.time() - start < 60
+    line = only_line(result)
+    assert line.startswith(f'error: could not write {tiny_tmpfs / "model"}/'), line
+    assert 'No space left on device); training stopped at iteration 5; ' in line

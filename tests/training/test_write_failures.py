@@ -7,8 +7,6 @@ import errno
 import json
 import os
 import re
-import subprocess
-import uuid
 
 import chainer
 import pytest
@@ -19,7 +17,7 @@ from began.data.mixture import MixtureIterator
 from began.nets import build_models
 from began.training.model_dir import WriteError
 from began.training.trainer import build_trainer, run
-from conftest import run_forked, tiny_mixture_config
+from conftest import fill_but_pages, run_forked, tiny_mixture_config
 
 MIXTURE = 'train_gaussian_mixture/train.py'
 TINY = ['--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 5, '--no-progress',
@@ -95,25 +93,9 @@ def test_a_full_disk_ends_the_run_with_one_line_and_no_done(tmp_path, monkeypatc
                                                   f'{model / "model.json"} ({NO_SPACE})']
 
 
-@pytest.fixture
-def tiny_tmpfs(tmp_path):
-    """A 1 MiB tmpfs (mounting needs root; skipped elsewhere)."""
-    mount = tmp_path / f'tmpfs-{uuid.uuid4().hex[:6]}'
-    mount.mkdir()
-    done = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        pytest.skip(f'cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}')
-    yield mount
-    subprocess.run(['umount', '-l', str(mount)], check=False)
-
-
 def test_a_really_full_disk(tiny_tmpfs, tmp_path):
-    # Fill the file system but for 3 pages: the lock file and model.json fit,
-    # then the weights or the first snapshot do not.
-    stat = os.statvfs(tiny_tmpfs)
-    with open(tiny_tmpfs / 'filler', 'wb') as f:
-        f.write(b'\0' * ((stat.f_bavail - 3) * stat.f_frsize))
+    # The lock file and model.json fit, then the weights or the first snapshot do not.
+    fill_but_pages(tiny_tmpfs, 3)
     model = tiny_tmpfs / 'model'
     result = run_forked(MIXTURE, *TINY, '--epochs', 2, '--model-dir', model,
                         '--plot-dir', tmp_path / 'plot')
