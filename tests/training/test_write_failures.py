@@ -26,36 +26,35 @@ NO_SPACE = os.strerror(errno.ENOSPC)
 MODEL_FILES = r'model\.json|generator\.npz|discriminator\.npz|log|snapshot_iter_\d+\.npz'
 
 
-def full(*args, **kwargs):
-    raise OSError(errno.ENOSPC, NO_SPACE)
-
-
 class FailsFromSecondCall:
-    """``function`` until its second call on a file whose name holds ``name``."""
+    """``function`` until its second call on a file whose name holds
+    ``name``; then OSError(``code``)."""
 
-    def __init__(self, function, name):
-        self.function, self.name, self.calls = function, name, 0
+    def __init__(self, function, name, code):
+        self.function, self.name, self.code, self.calls = function, name, code, 0
 
     def __call__(self, file, *args, **kwargs):
         if any(self.name in str(getattr(f, 'name', '')) for f in (file, *args)):
             self.calls += 1
             if self.calls >= 2:
-                full()
+                raise OSError(self.code, os.strerror(self.code))
         return self.function(file, *args, **kwargs)
 
 
-@pytest.mark.parametrize('what', ['generator.npz', 'snapshot_iter', 'log'])
+@pytest.mark.parametrize('what, code', [
+    ('generator.npz', errno.ENOSPC), ('snapshot_iter', errno.ENOSPC), ('log', errno.ENOSPC),
+    ('discriminator.npz', errno.EIO), ('snapshot_iter', errno.EROFS)])
 def test_a_failed_write_stops_training_keeping_the_last_good_snapshot(tmp_path, monkeypatch,
-                                                                       what):
+                                                                       what, code):
     save_npz = began.training.model_dir.serializers.save_npz
     if what == 'log':
-        fake_json = type('J', (), dict(dump=staticmethod(FailsFromSecondCall(json.dump, 'log')),
-                                       dumps=staticmethod(json.dumps),
+        dump = FailsFromSecondCall(json.dump, 'log', code)
+        fake_json = type('J', (), dict(dump=staticmethod(dump), dumps=staticmethod(json.dumps),
                                        loads=staticmethod(json.loads)))
         monkeypatch.setattr(log_report, 'json', fake_json)
     else:
         monkeypatch.setattr(began.training.model_dir.serializers, 'save_npz',
-                            FailsFromSecondCall(save_npz, what))
+                            FailsFromSecondCall(save_npz, what, code))
     config = tiny_mixture_config(epochs=3)
     model = tmp_path / 'model'
     trainer = build_trainer(config, MixtureIterator(config.batch_size, 5, config.seed),
@@ -70,8 +69,8 @@ def test_a_failed_write_stops_training_keeping_the_last_good_snapshot(tmp_path, 
         path, kept = model / 'snapshot_iter_10.npz', model / 'snapshot_iter_5.npz'
     else:
         kept = model / 'snapshot_iter_10.npz'  # the stopping snapshot was written
-    assert str(error.value) == (f'could not write {path} ({NO_SPACE}); training stopped at '
-                                f'iteration 10; the snapshot {kept} is kept')
+    assert str(error.value) == (f'could not write {path} ({os.strerror(code)}); training '
+                                f'stopped at iteration 10; the snapshot {kept} is kept')
     assert kept.exists()
     assert what != 'snapshot_iter' or not path.exists()
     assert all(re.fullmatch(MODEL_FILES, name) for name in os.listdir(model)), \
