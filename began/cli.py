@@ -169,7 +169,8 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     presets: {name: changes to ``preset``} offered as --preset NAME (the
         post's own is 'post', the default); they set the options' defaults.
 
-    make_data(config) -> (iterator, dataset or None)
+    make_data(config, progress) -> (iterator, dataset or None); progress: whether
+        decoding images may show a progress line
     make_pictures(config, plot_dir, dataset) -> list of Trainer extensions
     log_trigger(config, iterator) -> trigger of the log and curves
     make_check_data(config, dataset) -> real examples for the early check
@@ -178,9 +179,12 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
     Exits with status 128 + N when signal N (Ctrl-C, SIGTERM) stopped it.
     """
     import chainer
-    from began.training import guards, parallel, snapshots, trainer as training
+    from began.training import (agreement, guards, lock, parallel, resume, snapshots,
+                                 trainer as training)
     from began.device import get_device
     from began.nets import build_models
+    from began.memory_estimate import check_training_fits
+    from began.training.model_dir import save_config
 
     argv = sys.argv[1:] if argv is None else list(argv)
     # Several processes under mpiexec train one model (training/parallel.py):
@@ -199,6 +203,9 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if extra_arguments:
             extra_arguments(parser)
         args = parser.parse_args(argv)
+        if group.is_root:  # one run a model directory: refused before reading more
+            lock.check_free(args.model_dir)
+        snapshots_seen = snapshots.snapshot_files(args.model_dir)
 
         snapshot = None
         candidates = snapshots.resolve_resume(args.resume, args.model_dir)
@@ -218,6 +225,7 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
                                   f'{existing[0]}); continue it with --resume, or give '
                                   f'another --model-dir')
 
+        check_training_fits(config)  # before any network is allocated
         # Every input is read before the first write (the folders made below).
         device = get_device(group.device_id(args.gpu))
         if group.is_root:
@@ -229,11 +237,15 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if args.no_fast_cpu:
             chainer.global_config.began_fast_cpu = False
         generator, discriminator = group.synchronise(*build_models(config))  # seeded
-        iterator, dataset = group.root_first(make_data, config)
+        iterator, dataset = group.root_first(make_data, config, not args.no_progress)
         check_data = None
         if not args.no_early_check:
             check_data = (make_check_data or guards.check_examples)(config, dataset)
+    with group.agreement():  # every process trains the same run, or none does
+        agreement.check_processes_agree(
+            group, agreement.describe_run(config, args, dataset, snapshot))
         if group.is_root:
+            model_dir_lock = lock.hold(args.model_dir, snapshots_seen)  # for the run's life
             open_output(args.model_dir, 'model directory')
             open_output(args.plot_dir, 'plot directory')
         trainer = training.build_trainer(
@@ -245,10 +257,14 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
         if snapshot:
             path, arrays = snapshot
             snapshots.load_snapshot(trainer, arrays, path)
+            if resume.nothing_left(trainer, path):
+                return trainer
             print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
                   f'k = {trainer.updater.k:.4f}')
+            if group.is_root:
+                resume.set_aside_newer(trainer, path)  # the next --resume continues this one
         if group.is_root:
-            config.save(args.model_dir)
+            save_config(args.model_dir, config)
     with group.failure_ends_all(), warnings.catch_warnings():
         warnings.simplefilter('ignore', FutureWarning)
         group.begin(trainer)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import pytest
 
@@ -94,3 +95,23 @@ def assert_one_line_error(result, *fragments):
     for fragment in fragments:
         assert str(fragment) in lines[0], (fragment, lines[0])
     return lines[0]
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    """A 1 MiB tmpfs (mounting needs root; skipped elsewhere)."""
+    mount = tmp_path / f'tmpfs-{uuid.uuid4().hex[:6]}'
+    mount.mkdir()
+    done = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f'cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}')
+    yield mount
+    subprocess.run(['umount', '-l', str(mount)], check=False)
+
+
+def fill_but_pages(folder, pages):
+    """Fill the file system of ``folder`` but for ``pages`` blocks."""
+    stat = os.statvfs(folder)
+    with open(os.path.join(folder, 'filler'), 'wb') as f:
+        f.write(b'\0' * ((stat.f_bavail - pages) * stat.f_frsize))

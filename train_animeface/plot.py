@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int  # noqa: E402
 from began.data.image_sets import pick  # noqa: E402
+from began.memory_estimate import check_images_fit  # noqa: E402
 from began.pictures.grids import tile  # noqa: E402
 from began.data.image_folder import ImageFolderDataset  # noqa: E402
 from began.pictures.images import sample_grid, save  # noqa: E402
@@ -26,6 +27,8 @@ def main(argv=None):
     parser.add_argument('--image-dir', help='also draw a grid of these real images')
     config, generator, _, args = load_main(parser, 'animeface', argv)
     n = args.rows * args.cols
+    check_images_fit(n, config.image_size, f'--rows {args.rows} --cols {args.cols} ({n} '
+                                           f'images of {config.image_size}x{config.image_size})')
     if args.image_dir:
         real = pick(ImageFolderDataset(args.image_dir, config.image_size), n, args.seed)
     open_output(args.out)

@@ -37,8 +37,8 @@ PRESETS = {
 }
 
 
-def make_data(config):
-    dataset = image_dataset(config)
+def make_data(config, progress=True):
+    dataset = image_dataset(config, progress)
     print(f'{len(dataset)} training images of {config.image_size}x{config.image_size}')
     return image_iterator(dataset, config), dataset
 

@@ -26,6 +26,9 @@ def main(argv=None):
     labels = args.labels or args.model_dirs
     if len(labels) != len(args.model_dirs):
         raise ConfigError(f'{len(args.model_dirs)} model directories but {len(labels)} labels')
+    if os.path.isdir(args.out):
+        raise ConfigError(f'--out {args.out} is a folder; give the picture\'s file name, '
+                          f'e.g. --out {os.path.join(args.out, "compare.png")}')
     check_writable(os.path.dirname(os.path.abspath(args.out)), 'output folder')
 
     from began.pictures import points as plot_points

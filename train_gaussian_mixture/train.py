@@ -35,7 +35,7 @@ PRESETS = {
 }
 
 
-def make_data(config):
+def make_data(config, progress=True):
     iterator = MixtureIterator(config.batch_size, config.updates_per_epoch, config.seed,
                                config.num_mixture, config.mixture_radius, config.mixture_std,
                                config.mixture_shape)

@@ -5,6 +5,7 @@ import zlib
 import numpy
 from chainer import iterators
 
+from began.errors import DataError
 from began.rng import derive_seed
 
 
@@ -28,10 +29,18 @@ def image_dataset(config, progress=True):
         from began.data.toyfaces import ToyFaceDataset
         return ToyFaceDataset(config.num_images, config.image_size, config.seed)
     from began.data.image_folder import ImageFolderDataset
-    return ImageFolderDataset(config.image_dir, config.image_size)
+    return ImageFolderDataset(config.image_dir, config.image_size, progress=progress)
 
 
 def image_iterator(dataset, config):
+    if len(dataset) < config.batch_size:
+        # A batch would hold each image several times and count as that many
+        # epochs: a 1-epoch run would end at epoch 16, say.
+        where = (f'the image folder {config.image_dir}' if config.dataset == 'folder'
+                 else f'--num-images {config.num_images}')
+        raise DataError(f'{where} gives {len(dataset)} image(s), fewer than --batch-size '
+                        f'{config.batch_size}; give at least {config.batch_size} images or '
+                        f'a smaller --batch-size')
     return iterators.SerialIterator(dataset, config.batch_size, repeat=True,
                                     order_sampler=SeededOrder(config.seed))
 

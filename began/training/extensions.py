@@ -1,24 +1,31 @@
 """Trainer extensions both experiments share: the model directory writer,
-and a log and curves that survive a full disk."""
+a log whose failed write stops training, and curves that survive a full
+disk."""
 import os
 import warnings
 
 from chainer import training
 from chainer.training import extensions
 
-from began.training.model_dir import save_model_dir
+from began.training.model_dir import WriteError, save_model_dir, write_error
+
+
+def stop_for(trainer, error):
+    """A model, log or snapshot that cannot be written is a failure, not a
+    warning: training stops after this update, with a snapshot attempt."""
+    trainer.stop_trigger.fail(error)
 
 
 class LogReport(extensions.LogReport):
-    """Chainer's LogReport; a failed write of the log file warns and
-    training goes on (the entries stay in memory and in the snapshot)."""
+    """Chainer's LogReport; a failed write of the log file stops training
+    (the entry stays in memory and in the stopping snapshot)."""
 
     def __call__(self, trainer):
         try:
             super().__call__(trainer)
         except OSError as e:
-            warnings.warn(f'could not write the log in {trainer.out}: {e}')
             self._init_summary()  # the entry was recorded; start the next one
+            stop_for(trainer, write_error(os.path.join(trainer.out, self._log_name), e))
 
 
 class PlotReport(extensions.PlotReport):
@@ -47,7 +54,8 @@ class PlotReport(extensions.PlotReport):
 
 
 class ModelDirWriter(training.Extension):
-    """model.json + generator.npz + discriminator.npz, every epoch."""
+    """model.json + generator.npz + discriminator.npz, every epoch; a failed
+    write stops training."""
     priority = training.PRIORITY_WRITER - 10
 
     def __init__(self, config, model_dir):
@@ -58,5 +66,5 @@ class ModelDirWriter(training.Extension):
         try:
             save_model_dir(self.model_dir, self.config, updater.generator,
                            updater.discriminator)
-        except OSError as e:
-            warnings.warn(f'could not write the model to {self.model_dir}: {e}')
+        except WriteError as e:
+            stop_for(trainer, e)

@@ -185,12 +185,12 @@ class DivergenceGuard(training.Extension):
             bad += [f'{name} parameters' for (name, _), ok in zip(networks, finite) if not ok]
         if bad:
             kept = snapshot_files(trainer.out)
-            where = (f'the last good snapshot {kept[0]} is kept' if kept
-                     else 'no snapshot was written yet')
+            where = (f'the last good snapshot {kept[0]} is kept (resume with --resume, '
+                     f'perhaps with a lower --lr)' if kept else
+                     'no snapshot was written yet (start again, perhaps with a lower --lr)')
             raise DivergenceError(
                 f'training diverged at iteration {updater.iteration}: '
-                f'{", ".join(bad)} not finite; {where} (resume with --resume, '
-                f'perhaps with a lower --lr)')
+                f'{", ".join(bad)} not finite; {where}')
 
     def parameters_due(self, trainer):
         updater = trainer.updater

@@ -4,36 +4,86 @@ Chainer's own ``load_npz`` lets NumPy unpickle objects, so a crafted file
 could run code when loaded. People share trained model directories, so every
 load here reads with pickling disabled and refuses a file that needs it.
 Every save writes a temporary file and renames it, so a crash at any moment
-leaves the previous file whole.
+leaves the previous file whole; a save that fails (a full disk) removes its
+temporary file and raises WriteError, which stops training.
 """
+import contextlib
+import gc
+import json
 import os
+import sys
+import warnings
 import zipfile
 import zlib
 
 import numpy
 from chainer import serializers
 
-from began.config import Config
-from began.errors import ConfigError, ModelLoadError
+from began.config import CONFIG_FILE, Config
+from began.errors import BeganError, ConfigError, ModelLoadError
 
 GENERATOR_FILE = 'generator.npz'
 DISCRIMINATOR_FILE = 'discriminator.npz'
 
 
-def save_npz_atomic(path, obj, tmp=None):
-    """``serializers.save_npz`` through a temporary file (``tmp``, default
-    beside ``path``), fsynced, then renamed: the name only ever holds a
-    whole file."""
+class WriteError(BeganError):
+    """A model, log or snapshot file that could not be written (a full or
+    read-only disk): the run stops rather than lose its work silently."""
+
+
+def write_error(path, error):
+    """WriteError for the OSError ``error`` met writing ``path``."""
+    return WriteError(f'could not write {path} ({error.strerror or error})')
+
+
+def write_atomic(path, write, tmp=None, mode='wb'):
+    """write(file) to a temporary file (``tmp``, default beside ``path``),
+    fsynced, then renamed: the name only ever holds a whole file. An
+    OSError becomes WriteError, the temporary file removed."""
     tmp = tmp or f'{path}.tmp{os.getpid()}'
     try:
-        with open(tmp, 'wb') as f:
-            serializers.save_npz(f, obj, compression=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, mode) as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            return path
+        except OSError as e:
+            error = write_error(path, e)
+            _collect_quietly(e)
+        raise error  # outside the except: the OSError's frames are gone
     finally:
-        if os.path.exists(tmp):
+        with contextlib.suppress(OSError):
             os.remove(tmp)
+
+
+def _collect_quietly(error):
+    """NumPy's zip writer that failed mid-write (a full disk) stays in the
+    error's frames; collected later, its __del__ fails again on the closed
+    file and Python prints "Exception ignored in ZipFile.__del__" with a
+    traceback. The failure is reported once, as WriteError: collect it now,
+    quietly."""
+    hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
+    try:
+        while error is not None:
+            error.__traceback__ = None
+            error = error.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
+def save_npz_atomic(path, obj, tmp=None):
+    """``serializers.save_npz`` (uncompressed) through write_atomic."""
+    return write_atomic(path, lambda f: serializers.save_npz(f, obj, compression=False), tmp)
+
+
+def save_config(model_dir, config):
+    """model.json through write_atomic."""
+    text = json.dumps(config.to_dict(), indent=2, sort_keys=True) + '\n'
+    return write_atomic(os.path.join(model_dir, CONFIG_FILE), lambda f: f.write(text),
+                        mode='w')
 
 
 def read_npz(path, what='.npz file'):
@@ -86,8 +136,11 @@ def _first_line(e):
 
 def save_model_dir(model_dir, config, generator, discriminator):
     """model.json + generator.npz + discriminator.npz, each written atomically."""
-    os.makedirs(model_dir, exist_ok=True)
-    config.save(model_dir)
+    try:
+        os.makedirs(model_dir, exist_ok=True)
+    except OSError as e:
+        raise write_error(model_dir, e) from None
+    save_config(model_dir, config)
     save_npz_atomic(os.path.join(model_dir, GENERATOR_FILE), generator)
     save_npz_atomic(os.path.join(model_dir, DISCRIMINATOR_FILE), discriminator)
 
@@ -104,6 +157,10 @@ def load_model_dir(model_dir, experiment=None):
         raise ConfigError(f'{model_dir} holds a model of the {config.experiment} '
                           f'experiment, not of {experiment}')
     generator, discriminator = build_models(config)
-    load_npz_safe(os.path.join(model_dir, GENERATOR_FILE), generator)
-    load_npz_safe(os.path.join(model_dir, DISCRIMINATOR_FILE), discriminator)
+    for name, link in ((GENERATOR_FILE, generator), (DISCRIMINATOR_FILE, discriminator)):
+        path = os.path.join(model_dir, name)
+        load_npz_safe(path, link)
+        if not all(numpy.isfinite(param.array).all() for param in link.params()):
+            warnings.warn(f'{path} holds NaN or Inf weights (the run diverged?); what it '
+                          f'draws and the scores of its samples mean nothing')
     return config, generator, discriminator

@@ -79,6 +79,9 @@ class Solo:
     def agreed_signal(self, signum):
         return signum
 
+    def agreed_failure(self, failure):
+        return failure
+
     def begin(self, trainer):
         pass
 
@@ -186,6 +189,13 @@ class Group:
         process: all stop after the same update."""
         agreed = self.comm.mpi_comm.allreduce(signum or 0, op=self.MPI.MAX)
         return agreed or None
+
+    def agreed_failure(self, failure):
+        """A failure of any process (process 0's failed write, say) in every
+        process, the lowest one's: all stop after the same update."""
+        if not self.comm.mpi_comm.allreduce(failure is not None, op=self.MPI.LOR):
+            return None
+        return next(f for f in self.comm.mpi_comm.allgather(failure) if f is not None)
 
     def mean(self, values):
         """Each of the floats ``values`` averaged over the processes."""

@@ -5,22 +5,22 @@ import json
 import os
 import re
 import sys
-import warnings
+import zipfile
 
 from chainer import serializers
-from chainer.training import extensions
-from chainer.training.extensions import snapshot_writers
+from chainer.training.extensions import _snapshot, snapshot_writers
 
 from began.config import Config
-from began.errors import ConfigError, ModelLoadError
-from began.training.model_dir import read_npz, save_npz_atomic
+from began.errors import ConfigError, DataError, ModelLoadError
+from began.training.model_dir import WriteError, read_npz, save_npz_atomic
 
 SNAPSHOT_PATTERN = 'snapshot_iter_{.updater.iteration}.npz'
 SNAPSHOTS_KEPT = 3
 # Temporary files of an interrupted atomic write, with the writer's pid:
-# snapshots (SnapshotWriter), weights (save_npz_atomic), pictures (grids.save_png, pictures.points).
-TEMP_FILE = re.compile(r'\.snapshot_iter_\d+\.npz\.tmp-(\d+)|(?:generator|discriminator)'
-                       r'\.npz\.tmp(\d+)|.+\.png\.tmp(\d+)\.png')
+# snapshots (SnapshotWriter), weights and model.json (write_atomic), pictures
+# (grids.save_png, pictures.points).
+TEMP_FILE = re.compile(r'\.snapshot_iter_\d+\.npz\.tmp-(\d+)|(?:generator\.npz|discriminator'
+                       r'\.npz|model\.json)\.tmp(\d+)|.+\.png\.tmp(\d+)\.png')
 
 
 def snapshot_files(model_dir):
@@ -72,8 +72,8 @@ class SnapshotWriter(snapshot_writers.Writer):
     The snapshot goes to a hidden temporary file that is fsynced and then
     renamed over the final name, so the name only ever holds a whole file;
     stale snapshots are deleted only after the new one is in place. A
-    failed write (a full disk) warns, keeps the older snapshots and lets
-    training go on. Uncompressed: zlib halves the file but took 5 s a
+    failed write (a full disk) keeps the older snapshots and stops
+    training. Uncompressed: zlib halves the file but took 5 s a
     snapshot of the 16-pixel face networks (102 MB raw) on a CPU core;
     disk is cheaper than training time.
     """
@@ -81,20 +81,47 @@ class SnapshotWriter(snapshot_writers.Writer):
     def __call__(self, filename, outdir, target):
         path = os.path.join(outdir, filename)
         tmp = os.path.join(outdir, f'.{filename}.tmp-{os.getpid()}')
+        save_npz_atomic(path, target, tmp=tmp)  # WriteError: Snapshot stops training
+        remove_older_snapshots(outdir)
+
+
+def remove_older_snapshots(model_dir, kept=SNAPSHOTS_KEPT):
+    """Delete all but the newest ``kept`` snapshots (by iteration: a
+    resume that branches sets the other branch's aside). A file that is no
+    whole archive (garbage, half a copy) is neither counted nor deleted:
+    it is not one of ours to keep."""
+    whole = [path for path in snapshot_files(model_dir) if zipfile.is_zipfile(path)]
+    for path in whole[kept:]:
         try:
-            save_npz_atomic(path, target, tmp=tmp)
-        except OSError as e:
-            warnings.warn(f'could not write the snapshot {path}: {e}; the older '
-                          f'snapshots are kept')
-            return
-        self._post_save()  # Chainer's clean-up of all but the newest n_retains
+            os.remove(path)
+        except OSError:
+            pass  # removed meanwhile, or a read-only folder: nothing is lost
+
+
+def with_kept_snapshot(failure, trainer, path):
+    """The error that stopped training, saying which snapshot is kept:
+    ``path`` (this iteration's) when written, else the newest before it."""
+    kept = [path] if os.path.isfile(path) else snapshot_files(trainer.out)
+    where = (f'the snapshot {kept[0]} is kept' if kept else 'no snapshot was written')
+    failure.args = (f'{failure}; training stopped at iteration {trainer.updater.iteration}; '
+                    f'{where}',)
+    return failure
+
+
+class Snapshot(_snapshot._Snapshot):
+    """Chainer's snapshot extension; a failed write stops training."""
+
+    def __call__(self, trainer):
+        try:
+            super().__call__(trainer)
+        except WriteError as e:
+            trainer.stop_trigger.fail(e)
 
 
 def snapshot():
     """The trainer's snapshot, written atomically; the newest few kept, so a
     crash at any moment leaves a loadable one."""
-    return extensions.snapshot(filename=SNAPSHOT_PATTERN, n_retains=SNAPSHOTS_KEPT,
-                               writer=SnapshotWriter())
+    return Snapshot(filename=SNAPSHOT_PATTERN, writer=SnapshotWriter())
 
 
 # --- resuming -------------------------------------------------------------
@@ -154,7 +181,24 @@ def open_resume_snapshot(candidates, experiment):
     raise ModelLoadError('no loadable snapshot: ' + '; '.join(errors))
 
 
+def check_same_data(trainer, arrays, path):
+    """Refuse, in plain words, a snapshot whose data order was made for a
+    data set of another size (images added to or removed from the folder)."""
+    dataset = getattr(trainer.updater.get_iterator('main'), 'dataset', None)
+    order = arrays.get('updater/iterator:main/order')
+    if dataset is None or order is None or len(order) == len(dataset):
+        return
+    config = trainer.updater.config
+    now = (f'the image folder {config.image_dir} now holds {len(dataset)} images'
+           if config.dataset == 'folder' else
+           f'the data set now holds {len(dataset)} images (--num-images {config.num_images})')
+    raise DataError(f'{now}; the snapshot {path} was made with {len(order)}, and its data '
+                    f'order cannot go on over other images; put the images back as they '
+                    f'were, or start a new run in another --model-dir')
+
+
 def load_snapshot(trainer, arrays, path):
+    check_same_data(trainer, arrays, path)
     try:
         serializers.NpzDeserializer(arrays).load(trainer)
     except KeyError as e:

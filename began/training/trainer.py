@@ -11,14 +11,15 @@ from chainer.training import extensions, triggers
 from chainer.training import util as trigger_util
 
 from began import fast_cpu
-from began.errors import EarlyFailureError
+from began.errors import BeganError, EarlyFailureError
 from began.fast_cpu.adam import Adam
 from began.training.extensions import LogReport, ModelDirWriter, PlotReport
 from began.training.guards import (K_STUCK_MIN_UPDATES, DivergenceGuard, EarlyCheck,
                                    KStuckWarning, iterations_per_epoch)
 from began.training.lr_schedule import AnnealLR, HalveLROnStall
 from began.training.parallel import Solo
-from began.training.snapshots import remove_stale_temp_files, snapshot, snapshot_path
+from began.training.snapshots import (remove_stale_temp_files, snapshot, snapshot_path,
+                                      with_kept_snapshot)
 
 LOSS_KEYS = ['loss_real', 'loss_fake', 'loss_d', 'loss_g']
 
@@ -89,11 +90,16 @@ class StopTrigger:
     def requested(self):
         return self.signal is not None or self.failure is not None
 
-    def fail(self, message):
-        self.failure = message
+    def fail(self, failure):
+        """Stop after this update; ``failure``: a BeganError (a failed
+        write's), or a guard's message. The first one wins."""
+        if self.failure is None:
+            self.failure = (failure if isinstance(failure, BeganError)
+                            else EarlyFailureError(failure))
 
     def __call__(self, trainer):
         self.signal = self.group.agreed_signal(self.signal)
+        self.failure = self.group.agreed_failure(self.failure)
         return self.requested or self.inner(trainer)
 
     def __getattr__(self, name):  # get_training_length, serialize... of the inner
@@ -203,8 +209,8 @@ def run(trainer):
     if stop.group.is_root and not os.path.isfile(path):
         trainer.get_extension('ModelDirWriter')(trainer)  # for plot.py meanwhile
         trainer.get_extension('snapshot')(trainer)
-    if stop.failure:
-        raise EarlyFailureError(f'{stop.failure}; the snapshot {path} is kept')
+    if stop.failure is not None:
+        raise with_kept_snapshot(stop.failure, trainer, path)
     print(f'snapshot written at iteration {trainer.updater.iteration}: {path}; '
           f'continue with --resume')
     return stop.signal

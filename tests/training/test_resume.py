@@ -209,7 +209,7 @@ def test_sigkill_at_a_random_moment_then_resume_completes(tmp_path):
     assert losses(tmp_path)[-1]['iteration'] == 40, delay
     # The newest three snapshots are kept, and nothing half-written is left.
     assert sorted(os.listdir(model)) == sorted(
-        ['model.json', 'generator.npz', 'discriminator.npz', 'log',
+        ['model.json', 'generator.npz', 'discriminator.npz', 'log', 'train.lock',
          'snapshot_iter_20.npz', 'snapshot_iter_30.npz', 'snapshot_iter_40.npz']), delay
 
 
