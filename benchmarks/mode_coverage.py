@@ -146,12 +146,36 @@ def read_runs(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def spread(values, digits):
+def mean_sd(values, digits):
     values = [v for v in values if not math.isnan(v)]
     if not values:
         return 'n/a'
     mean, sd = numpy.mean(values), numpy.std(values)
     return f'{mean:.{digits}f} ± {sd:.{digits}f}'
+
+
+def points_path(args, run):
+    """Where a run's scored samples are saved (in its work folder)."""
+    return os.path.join(args.work, args.name, f'{run["toy"]}_seed{run["seed"]}', 'points.npy')
+
+
+def number(value, digits):
+    return 'n/a' if math.isnan(value) else f'{value:.{digits}f}'
+
+
+def rescored(args, run):
+    """A run recorded before the spread and well-covered columns existed,
+    scored again from its saved points when its work folder still holds
+    them (otherwise as it was: those columns read n/a)."""
+    if 'spread' in run:
+        return run
+    path = points_path(args, run)
+    if not os.path.isfile(path):
+        return run
+    from began.metrics.mixture_modes import mode_metrics
+    c = run['config']
+    return dict(run, **mode_metrics(numpy.load(path), c['num_mixture'], c['mixture_radius'],
+                                    c['mixture_std'], c['mixture_shape']))
 
 
 def table(args, runs):
@@ -162,26 +186,38 @@ def table(args, runs):
              f'{SAMPLES} samples of G scored after each run; mean ± sd over seeds '
              f'(modes: also min-max). High quality: within 3 std of a mode (a perfect '
              f'sampler: {PERFECT_HQ:.1f}%). KL: KL(generated || true) of the high-quality '
-             f'samples\' mode histogram (0 is perfect; n/a: no high-quality sample).', '',
-             '| toy | configuration | seeds | updates | modes | min-max | high quality % | KL | k at the end |',
-             '|---|---|---|---|---|---|---|---|---|']
+             f'samples\' mode histogram (0 is perfect; n/a: no high-quality sample). '
+             f'Spread: the std of the high-quality samples about their mode over the true '
+             f'std (a perfect sampler: 0.97; n/a: a run scored before it was measured). '
+             f'Well covered: modes holding at least a quarter of their expected share of '
+             f'the samples (a line through a mode captures it, but does not cover it well).',
+             '',
+             '| toy | configuration | seeds | updates | modes | min-max | high quality % | KL | '
+             'spread | well covered | k at the end |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
     for toy in args.toys:
         done = [r for r in runs if r['toy'] == toy]
         if done:
             modes = [r['modes'] for r in done]
             lines.append(
                 f'| {TOYS[toy][0]} | BEGAN `{args.name}` | {len(done)} | {done[0]["updates"]} | '
-                f'{spread(modes, 1)} | {min(modes)}-{max(modes)} | '
-                f'{spread([r["high_quality"] for r in done], 1)} | '
-                f'{spread([r["kl"] for r in done], 2)} | {spread([r["k"] for r in done], 3)} |')
+                f'{mean_sd(modes, 1)} | {min(modes)}-{max(modes)} | '
+                f'{mean_sd([r["high_quality"] for r in done], 1)} | '
+                f'{mean_sd([r["kl"] for r in done], 2)} | '
+                f'{mean_sd([r.get("spread", math.nan) for r in done], 2)} | '
+                f'{mean_sd([r.get("well_covered", math.nan) for r in done], 1)} | '
+                f'{mean_sd([r["k"] for r in done], 3)} |')
         for name, modes, hq in PUBLISHED.get(toy, ()):
-            lines.append(f'| {TOYS[toy][0]} | {name} (published) | | | {modes} | | {hq} | | |')
-    lines += ['', 'Per run:', '', '| toy | seed | modes | high quality % | KL | k | seconds |',
-              '|---|---|---|---|---|---|---|']
+            lines.append(f'| {TOYS[toy][0]} | {name} (published) | | | {modes} | | {hq} | | | '
+                         f'| |')
+    lines += ['', 'Per run:', '',
+              '| toy | seed | modes | high quality % | KL | spread | well covered | k | seconds |',
+              '|---|---|---|---|---|---|---|---|---|']
     for r in sorted(runs, key=lambda r: (args.toys.index(r['toy']) if r['toy'] in args.toys
                                          else 99, r['seed'])):
         lines.append(f'| {r["toy"]} | {r["seed"]} | {r["modes"]} | {r["high_quality"]:.1f} | '
-                     f'{r["kl"]:.3f} | {r["k"]:.3f} | {r["seconds"]} |')
+                     f'{r["kl"]:.3f} | {number(r.get("spread", math.nan), 2)} | '
+                     f'{r.get("well_covered", "n/a")} | {r["k"]:.3f} | {r["seconds"]} |')
     lines += ['', f'Each run: `train.py {options} --seed N`', '']
     return '\n'.join(lines)
 
@@ -194,8 +230,7 @@ def picture(args, runs, path):
     fig = Figure(figsize=(2.6 * max(cols, 3), 2.8 * len(args.toys)))
     for row, toy in enumerate(args.toys):
         for r in (r for r in runs if r['toy'] == toy and r['seed'] < cols):
-            points = numpy.load(os.path.join(args.work, args.name, f'{toy}_seed{r["seed"]}',
-                                             'points.npy'))
+            points = numpy.load(points_path(args, r))
             c = r['config']
             centers = mode_centers(c['num_mixture'], c['mixture_radius'], c['mixture_shape'])
             ax = fig.add_subplot(len(args.toys), cols, row * cols + r['seed'] + 1)
@@ -276,11 +311,14 @@ def claim(args, toy, seed):
 
 
 def write_results(args, out, runs_path):
-    runs = [r for r in read_runs(runs_path) if r['toy'] in args.toys]
+    runs = [rescored(args, r) for r in read_runs(runs_path) if r['toy'] in args.toys]
     if runs:
         with open(os.path.join(out, 'table.md'), 'w') as f:
             f.write(table(args, runs))
-        picture(args, runs, os.path.join(out, 'scatter.png'))
+        if all(os.path.isfile(points_path(args, r)) for r in runs):
+            picture(args, runs, os.path.join(out, 'scatter.png'))
+        # else the work folders are gone: the picture drawn while they were
+        # there stays
 
 
 if __name__ == '__main__':

@@ -25,8 +25,10 @@ def test_records_each_run_and_continues(tmp_path):
     runs = [json.loads(line) for line in (out / 'runs.jsonl').read_text().splitlines()]
     assert [(r['toy'], r['seed']) for r in runs] == [('post', 0), ('grid', 0)]
     assert all(r['updates'] == 20 and 0 <= r['high_quality'] <= 100 for r in runs)
+    assert all('spread' in r and 0 <= r['well_covered'] <= r['modes'] for r in runs)
     table = (out / 'table.md').read_text()
     assert 'grid of 25' in table and 'PacGAN4 (published)' in table
+    assert '| spread | well covered |' in table
     assert (out / 'scatter.png').stat().st_size > 0
 
     # a second seed: only the new runs train
@@ -34,6 +36,21 @@ def test_records_each_run_and_continues(tmp_path):
     assert second.returncode == 0, second.stderr
     assert 'post seed 0' not in second.stdout and 'post seed 1' in second.stdout
     assert len((out / 'runs.jsonl').read_text().splitlines()) == 4
+
+    # runs recorded before the two new columns: scored again from their saved
+    # points, or n/a where the points are gone
+    lines = [json.loads(line) for line in (out / 'runs.jsonl').read_text().splitlines()]
+    for r in lines:
+        del r['spread'], r['well_covered']
+    (out / 'runs.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in lines))
+    (tmp_path / 'work' / 'tiny' / 'grid_seed1' / 'points.npy').unlink()
+    again = bench(tmp_path, '--seeds', '2', '--name', 'tiny')
+    assert again.returncode == 0, again.stderr
+    per_run = [row.split(' | ') for row in (out / 'table.md').read_text().splitlines()
+               if row.startswith(('| post | ', '| grid | '))]
+    well = {(row[0], row[1]): row[6] for row in per_run}
+    assert well[('| grid', '1')] == 'n/a'
+    assert all(value.isdigit() for key, value in well.items() if key != ('| grid', '1'))
 
     # other options into the same folder: refused
     mixed = bench(tmp_path, '--seeds', '2', '--name', 'tiny', '--', '--pull-away', '0.1')

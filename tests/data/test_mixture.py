@@ -31,11 +31,13 @@ def test_metrics_of_true_samples_capture_all_modes():
 def test_metrics_of_a_collapsed_generator():
     points = numpy.tile(mode_centers()[3], (2500, 1))
     assert mode_metrics(points) == {'modes': 1, 'high_quality': 100.0,
-                                    'kl': pytest.approx(math.log(8))}
+                                    'kl': pytest.approx(math.log(8)), 'spread': 0.0,
+                                    'well_covered': 1}
     far = numpy.zeros((100, 2))  # the origin is far from every mode
     metrics = mode_metrics(far)
     assert metrics['modes'] == 0 and metrics['high_quality'] == 0.0
-    assert math.isnan(metrics['kl'])
+    assert math.isnan(metrics['kl']) and math.isnan(metrics['spread'])
+    assert metrics['well_covered'] == 0
 
 
 def test_iterator_is_a_function_of_seed_and_iteration():
@@ -76,6 +78,9 @@ def test_grid_samples_and_metrics():
     assert metrics['modes'] == 25
     assert metrics['high_quality'] == pytest.approx(98.9, abs=1.0)
     assert metrics['kl'] < 0.02      # sampling noise only: about 24 / (2 * 2500)
+    # the 3-std cut trims a perfect sampler's spread to 0.97
+    assert metrics['spread'] == pytest.approx(0.97, abs=0.03)
+    assert metrics['well_covered'] == 25
     # the same points read as a ring score nothing
     assert mode_metrics(points, 8, 2.0, 0.04)['modes'] < 8
 
@@ -93,3 +98,26 @@ def test_mode_kl_by_hand():
 def test_iterator_draws_the_grid():
     batch = MixtureIterator(64, 5, 0, 25, 4.0, 0.05, 'grid').next()
     assert numpy.abs(batch).max() < 4.5 and numpy.abs(batch).max() > 3.5
+
+
+def test_a_segment_through_a_mode_is_covered_but_not_well_covered():
+    """True samples on 24 modes of the grid; the 25th mode's share laid on a
+    line from it to its neighbour: captured (a few points sit within 3 std),
+    not well covered (far fewer than a quarter of its 100 samples)."""
+    rs = numpy.random.RandomState(2)
+    centers = mode_centers(25, 4.0, 'grid')
+    true = sample_mixture(rs, 2400, 25, 4.0, 0.05, 'grid')
+    near = numpy.linalg.norm(true[:, None] - centers[None], axis=2).argmin(1)
+    true = true[near != 12]   # mode 12, the centre (0, 0), left out
+    t = numpy.linspace(0, 1, 100)[:, None]
+    segment = centers[12] * (1 - t) + centers[13] * t
+    metrics = mode_metrics(numpy.concatenate([true, segment]), 25, 4.0, 0.05, 'grid')
+    assert metrics['modes'] == 25
+    assert metrics['well_covered'] == 24
+
+
+def test_narrow_modes_have_a_small_spread():
+    points = sample_mixture(numpy.random.RandomState(4), 2500, std=0.02)   # half the std
+    metrics = mode_metrics(points)   # scored against the true std 0.04
+    assert metrics['spread'] == pytest.approx(0.5, abs=0.03)
+    assert metrics['well_covered'] == 8
