@@ -194,6 +194,11 @@ class Config:
         0, "points on each side of the MMD: G(z) of this many z (the step's and more), the "
         "reals of the last steps (0: the step's batch only)",
         range=Range(low='batch_size', or_zero=True))
+    sliced_wasserstein: float = setting(
+        0.0, "weight of the sliced Wasserstein distance between G(z) and x (the points "
+        "--mmd compares: --mmd-space, --mmd-batch), added to L_G: sorted along random "
+        "directions, every fake is pulled toward a real partner (0: off)",
+        range=AT_LEAST_0, fake_branch=True, batch_coupled=True)
     # Optimisation.
     batch_size: int = setting(16, 'minibatch size (the post: 16; 128 mode-collapsed)',
                               range=AT_LEAST_1)
@@ -245,6 +250,8 @@ class Config:
                f'arch {self.arch!r} does not fit dataset {self.dataset!r}')
         yield (self.mmd == 0 or self.batch_size >= 2,
                f'mmd needs batch-size >= 2, got {self.batch_size}')
+        yield (self.sliced_wasserstein == 0 or self.batch_size >= 2,
+               f'sliced-wasserstein needs batch-size >= 2, got {self.batch_size}')
         yield (self.mixture_shape != 'grid'
                or math.isqrt(self.num_mixture) ** 2 == self.num_mixture,
                f'a grid needs a square number of modes (num-mixture), got {self.num_mixture}')

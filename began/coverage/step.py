@@ -12,6 +12,7 @@ import chainer.functions as F
 import numpy
 
 from began.coverage import terms
+from began.coverage.transport import sliced_wasserstein
 from began.rng import sample_z
 
 
@@ -64,8 +65,12 @@ class Coverage:
             g = g + terms.pull_away(step.h_fake, config.pull_away)
         if config.code_matching > 0:
             g = g + terms.code_matching(step.h_fake, step.h_real, config.code_matching)
-        if config.mmd > 0:
-            g = g + terms.mmd(*self.mmd_points(step), config.mmd)
+        if config.mmd > 0 or config.sliced_wasserstein > 0:
+            fakes, reals = self.mmd_points(step)
+            if config.mmd > 0:
+                g = g + terms.mmd(fakes, reals, config.mmd)
+            if config.sliced_wasserstein > 0:
+                g = g + sliced_wasserstein(fakes, reals, config.sliced_wasserstein, step.rs)
         return Terms(pushed, d, g)
 
     def mmd_points(self, step):

@@ -6,6 +6,7 @@ import pytest
 
 from began import objective
 from began.coverage import terms
+from began.coverage.transport import sliced_wasserstein
 from began.data.mixture import MixtureIterator
 from began.nets import build_models
 from began.rng import random_state, sample_z
@@ -63,8 +64,10 @@ def expected_grads(config, gen, dis, x, iteration, k):
                                   .astype(numpy.float32))
             pair = (chainer.functions.concat([pair[0], more], axis=0), pair[1])
         mmd = terms.mmd(*pair, config.mmd) if config.mmd > 0 else 0
+        transport = sliced_wasserstein(*pair, config.sliced_wasserstein, rs) \
+            if config.sliced_wasserstein > 0 else 0
         return {'dis': loss_real - k * pushed + penalty + recovery,
-                'gen': loss_fake + pull_away + matching + mmd, 'h': h}
+                'gen': loss_fake + pull_away + matching + mmd + transport, 'h': h}
 
     grads = {}
     for name, link in (('dis', dis), ('gen', gen)):
@@ -78,7 +81,8 @@ def expected_grads(config, gen, dis, x, iteration, k):
 
 # Each optional term of the objective, and the network whose loss holds it.
 OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis',
-                  'code_matching': 'gen', 'margin': 'dis', 'mmd': 'gen'}
+                  'code_matching': 'gen', 'margin': 'dis', 'mmd': 'gen',
+                  'sliced_wasserstein': 'gen'}
 
 
 @pytest.mark.parametrize('extra', [{}, dict(h_penalty=0.5), dict(pull_away=0.7),
@@ -86,7 +90,10 @@ OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'di
                                    dict(code_matching=2.0), dict(margin=0.3), dict(mmd=0.5),
                                    dict(mmd=0.5, mmd_space='code'), dict(mmd=0.5, mmd_batch=20),
                                    dict(mmd=0.5, mmd_batch=20, mmd_space='code'),
-                                   dict(mmd=0.5, mmd_batch=20, z_categories=3)])
+                                   dict(mmd=0.5, mmd_batch=20, z_categories=3),
+                                   dict(sliced_wasserstein=0.5),
+                                   dict(mmd=0.5, sliced_wasserstein=0.5, mmd_batch=20,
+                                        mmd_space='code')])
 def test_gradients_do_not_leak_across(tmp_path, extra):
     """Each loss's gradient goes to its own network only, with the optional
     terms: the pull-away term, code matching and the MMD (L_G) reach G
