@@ -91,3 +91,19 @@ def test_analogy_of_a_mixture_model_is_refused(tmp_path):
     result = run_script('train_animeface/plot.py', '--model-dir', tmp_path / 'm')
     assert result.returncode == 2
     assert 'holds a model of the gaussian_mixture experiment, not of animeface' in result.stderr
+
+
+def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
+    """--preset covering: the covering terms on (the MMD on D's codes) and
+    its own length, 16 epochs, the last 2 annealed; then it stops."""
+    result = run_script('train_animeface/train.py', '--preset', 'covering', '--dataset',
+                        'toyfaces', '--num-images', 16, '--size', 16, '--n-h', 16,
+                        '--batch-size', 8, '--score-samples', 50, '--no-progress',
+                        '--model-dir', tmp_path / 'model', '--plot-dir', tmp_path / 'plot')
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / 'model' / 'model.json').read_text())
+    assert (saved['z_categories'], saved['mmd'], saved['mmd_space'], saved['epochs'],
+            saved['anneal_epochs']) == (64, 1.0, 'code', 16, 2)
+    log = json.loads((tmp_path / 'model' / 'log').read_text())
+    assert log[-1]['iteration'] == 16 * 2   # 16 epochs of 16 images in batches of 8
+    assert 'face_modes' in log[-1]
