@@ -107,3 +107,18 @@ def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
     log = json.loads((tmp_path / 'model' / 'log').read_text())
     assert log[-1]['iteration'] == 16 * 2   # 16 epochs of 16 images in batches of 8
     assert 'face_modes' in log[-1]
+
+
+def test_compare_draws_models_side_by_side(trained, tmp_path):
+    out = tmp_path / 'compare.png'
+    result = run_script('train_animeface/compare.py', '--model-dirs', trained / 'model',
+                        trained / 'model', '--labels', 'post', 'covering', '--out', out)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if 'face_modes' in line]
+    assert [line.split(':')[0] for line in lines] == ['post', 'covering']
+    assert lines[0].split(':')[1] == lines[1].split(':')[1]   # one model, one score
+    picture = Image.open(out)
+    assert picture.width > 1.5 * picture.height   # two panels side by side
+    refused = run_script('train_animeface/compare.py', '--model-dirs', trained / 'model',
+                         '--labels', 'a', 'b', '--out', out)
+    assert refused.returncode == 2 and '1 model directories but 2 labels' in refused.stderr
