@@ -150,6 +150,27 @@ def check_writable(path, what):
         raise ConfigError(f'cannot write to the {what} {path} ({e.strerror or e})') from None
 
 
+def compare_args(description, argv):
+    """The compare.py scripts' command line: model directories, a label
+    each (default: the folders) and the picture to write, checked before
+    any model is read. Returns (args, labels)."""
+    parser = ArgumentParser(description=description)
+    parser.add_argument('--model-dirs', nargs='+', required=True,
+                        help='model directories written by train.py')
+    parser.add_argument('--labels', nargs='+', help='a caption for each (default: the folders)')
+    parser.add_argument('--out', default='plot/compare.png',
+                        help='picture to write (default: %(default)s)')
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    labels = args.labels or args.model_dirs
+    if len(labels) != len(args.model_dirs):
+        raise ConfigError(f'{len(args.model_dirs)} model directories but {len(labels)} labels')
+    if os.path.isdir(args.out):
+        raise ConfigError(f'--out {args.out} is a folder; give the picture\'s file name, '
+                          f'e.g. --out {os.path.join(args.out, "compare.png")}')
+    check_writable(os.path.dirname(os.path.abspath(args.out)), 'output folder')
+    return args, labels
+
+
 def named_preset(preset, presets, argv):
     """The preset that --preset NAME on ``argv`` names: the experiment's own
     (the post's, 'post') or it with the changes ``presets[NAME]``."""

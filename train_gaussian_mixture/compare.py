@@ -10,27 +10,12 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-from began.cli import ArgumentParser, check_writable, guarded  # noqa: E402
-from began.errors import ConfigError  # noqa: E402
+from began.cli import compare_args, guarded  # noqa: E402
 
 
 @guarded
 def main(argv=None):
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--model-dirs', nargs='+', required=True,
-                        help='model directories written by train.py')
-    parser.add_argument('--labels', nargs='+', help='a caption for each (default: the folders)')
-    parser.add_argument('--out', default='plot/compare.png',
-                        help='picture to write (default: %(default)s)')
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    labels = args.labels or args.model_dirs
-    if len(labels) != len(args.model_dirs):
-        raise ConfigError(f'{len(args.model_dirs)} model directories but {len(labels)} labels')
-    if os.path.isdir(args.out):
-        raise ConfigError(f'--out {args.out} is a folder; give the picture\'s file name, '
-                          f'e.g. --out {os.path.join(args.out, "compare.png")}')
-    check_writable(os.path.dirname(os.path.abspath(args.out)), 'output folder')
-
+    args, labels = compare_args(__doc__.splitlines()[0], argv)
     from began.pictures import points as plot_points
     from began.pictures.mixture import METRIC_POINTS, plot_limit, real_points, scored_samples
     from began.training.model_dir import load_model_dir
