@@ -99,6 +99,17 @@ def scores(r):
 
 
 
+def beyond_the_data(options):
+    """A run's train.py options without those that name its data and score."""
+    kept, it = [], iter(options)
+    for option in it:
+        if option in ('--dataset', '--size', '--num-images', '--score-samples'):
+            next(it, None)
+        else:
+            kept.append(option)
+    return kept
+
+
 def write_table(args):
     """RESULTS/table.md: the real faces, then every configuration run here
     (the post's first, then the covering preset, then the others by name)."""
@@ -118,8 +129,7 @@ def write_table(args):
     for name in names:
         with open(os.path.join(args.results, name, 'result.json')) as f:
             r = json.load(f)
-        options = ' '.join(o for o in r['options'] if o not in (
-            '--dataset', 'toyfaces', '--size', str(SIZE), '--score-samples', '10000'))
+        options = ' '.join(beyond_the_data(r['options']))
         lines.append(f'| `{name}` | {r["iteration"]} | {scores(r)} | `{options}` | '
                      f'[{name}/samples.png]({name}/samples.png) |')
     with open(os.path.join(args.results, 'table.md'), 'w') as f:
