@@ -8,10 +8,8 @@ covering one).
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from began.cli import ArgumentParser, check_writable, guarded  # noqa: E402
-from began.errors import ConfigError  # noqa: E402
+from began.cli import ArgumentParser, check_writable, guarded
+from began.errors import ConfigError
 
 
 @guarded
