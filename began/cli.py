@@ -185,7 +185,7 @@ def named_preset(preset, presets, argv):
 def train_main(experiment, preset, make_data, make_pictures, argv=None,
                description='', log_trigger=None, extra_arguments=None,
                make_check_data=None, presets=None):
-    """The train.py of an experiment.
+    """The train.py of an experiment: parse, assemble the Trainer, train.
 
     presets: {name: changes to ``preset``} offered as --preset NAME (the
         post's own is 'post', the default); they set the options' defaults.
@@ -199,93 +199,152 @@ def train_main(experiment, preset, make_data, make_pictures, argv=None,
 
     Exits with status 128 + N when signal N (Ctrl-C, SIGTERM) stopped it.
     """
-    import chainer
-    from began.training import (agreement, guards, lock, parallel, resume, snapshots,
-                                 trainer as training)
-    from began.device import get_device
-    from began.nets import build_models
-    from began.memory_estimate import check_training_fits
-    from began.training.model_dir import save_config
+    from began.training import parallel
 
     argv = sys.argv[1:] if argv is None else list(argv)
     # Several processes under mpiexec train one model (training/parallel.py):
     # in set-up, an error in any of them stops all with one message.
     group = parallel.start()
     with group.agreement():
-        parser = ArgumentParser(description=description)
-        add_run_arguments(parser)
-        if presets:
-            parser.add_argument('--preset', choices=['post', *presets], default='post',
-                                help="a new run's defaults: 'post' (the post's configuration) "
-                                     "or a named set of changes to it (a resumed run keeps its "
-                                     "own; options given still win) (default: %(default)s)")
         preset = dict(named_preset(preset, presets, argv), experiment=experiment)
-        config_module.add_arguments(parser, preset)
-        if extra_arguments:
-            extra_arguments(parser)
+        parser = train_parser(preset, description, presets, extra_arguments)
         args = parser.parse_args(argv)
-        if group.is_root:  # one run a model directory: refused before reading more
-            lock.check_free(args.model_dir)
-        snapshots_seen = snapshots.snapshot_files(args.model_dir)
-
-        snapshot = None
-        candidates = snapshots.resolve_resume(args.resume, args.model_dir)
-        if candidates:
-            # The snapshot's Config, not the command line's defaults (which may
-            # not even validate, e.g. a folder run resumed without --image-dir).
-            path, arrays, saved = snapshots.open_resume_snapshot(candidates, experiment)
-            config = resumed_config(saved, args, explicit_dests(parser, argv))
-            snapshot = (path, arrays)
-        else:
-            config = config_module.from_args(args, preset)
-            existing = snapshots.snapshot_files(args.model_dir)
-            if existing:
-                # A fresh run here would overwrite its weights and, three epochs
-                # on, delete its snapshots: a forgotten --resume must not do that.
-                raise ConfigError(f'{args.model_dir} already holds a run (newest snapshot '
-                                  f'{existing[0]}); continue it with --resume, or give '
-                                  f'another --model-dir')
-
-        check_training_fits(config)  # before any network is allocated
+        config, snapshot, snapshots_seen = run_config(group, args, preset,
+                                                      explicit_dests(parser, argv))
         # Every input is read before the first write (the folders made below).
-        device = get_device(group.device_id(args.gpu))
-        if group.is_root:
-            check_writable(args.model_dir, 'model directory')
-            check_writable(args.plot_dir, 'plot directory')
+        device = training_device(group, args)
     with group.agreement():
         group.connect(device, config)  # first: all processes meet its collectives
-        chainer.config.type_check = False  # measured: no cost either way; fewer checks
-        if args.no_fast_cpu:
-            chainer.global_config.began_fast_cpu = False
-        generator, discriminator = group.synchronise(*build_models(config))  # seeded
-        iterator, dataset = group.root_first(make_data, config, not args.no_progress)
-        check_data = None
-        if not args.no_early_check:
-            check_data = (make_check_data or guards.check_examples)(config, dataset)
+        models, (iterator, dataset), check_data = networks_and_data(
+            group, config, args, make_data, make_check_data)
     with group.agreement():  # every process trains the same run, or none does
-        agreement.check_processes_agree(
-            group, agreement.describe_run(config, args, dataset, snapshot))
+        model_dir_lock = claim_outputs(  # noqa: F841  (held for the run's life)
+            group, config, args, dataset, snapshot, snapshots_seen)
+        trainer = make_trainer(group, device, config, args, models, iterator, dataset,
+                               make_pictures, log_trigger, check_data)
+        if snapshot and not resume_from(group, trainer, *snapshot):
+            return trainer
         if group.is_root:
-            model_dir_lock = lock.hold(args.model_dir, snapshots_seen)  # for the run's life
-            open_output(args.model_dir, 'model directory')
-            open_output(args.plot_dir, 'plot directory')
-        trainer = training.build_trainer(
-            config, iterator, generator, discriminator, device, args.model_dir,
-            args.plot_dir, make_pictures(config, args.plot_dir, dataset),
-            log_trigger=log_trigger(config, iterator) if log_trigger else (1, 'epoch'),
-            progress=not args.no_progress, check_examples=check_data,
-            early_check_updates=args.early_check_updates, group=group)
-        if snapshot:
-            path, arrays = snapshot
-            snapshots.load_snapshot(trainer, arrays, path)
-            if resume.nothing_left(trainer, path):
-                return trainer
-            print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
-                  f'k = {trainer.updater.k:.4f}')
-            if group.is_root:
-                resume.set_aside_newer(trainer, path)  # the next --resume continues this one
-        if group.is_root:
+            from began.training.model_dir import save_config
             save_config(args.model_dir, config)
+    return run_trainer(group, trainer, args)
+
+
+def train_parser(preset, description, presets, extra_arguments):
+    """The train.py command line: the run's options, --preset, the Config's
+    options (``preset``'s values their defaults) and the experiment's own."""
+    parser = ArgumentParser(description=description)
+    add_run_arguments(parser)
+    if presets:
+        parser.add_argument('--preset', choices=['post', *presets], default='post',
+                            help="a new run's defaults: 'post' (the post's configuration) "
+                                 "or a named set of changes to it (a resumed run keeps its "
+                                 "own; options given still win) (default: %(default)s)")
+    config_module.add_arguments(parser, preset)
+    if extra_arguments:
+        extra_arguments(parser)
+    return parser
+
+
+def run_config(group, args, preset, given):
+    """(the run's Config, (snapshot path, its arrays) when resuming or None,
+    the snapshots the model directory holds). ``given``: the options on the
+    command line itself."""
+    from began.memory_estimate import check_training_fits
+    from began.training import lock, snapshots
+    if group.is_root:  # one run a model directory: refused before reading more
+        lock.check_free(args.model_dir)
+    snapshots_seen = snapshots.snapshot_files(args.model_dir)
+    snapshot = None
+    candidates = snapshots.resolve_resume(args.resume, args.model_dir)
+    if candidates:
+        # The snapshot's Config, not the command line's defaults (which may
+        # not even validate, e.g. a folder run resumed without --image-dir).
+        path, arrays, saved = snapshots.open_resume_snapshot(candidates, preset['experiment'])
+        config = resumed_config(saved, args, given)
+        snapshot = (path, arrays)
+    else:
+        config = config_module.from_args(args, preset)
+        if snapshots_seen:
+            # A fresh run here would overwrite its weights and, three epochs
+            # on, delete its snapshots: a forgotten --resume must not do that.
+            raise ConfigError(f'{args.model_dir} already holds a run (newest snapshot '
+                              f'{snapshots_seen[0]}); continue it with --resume, or give '
+                              f'another --model-dir')
+    check_training_fits(config)  # before any network is allocated
+    return config, snapshot, snapshots_seen
+
+
+def training_device(group, args):
+    """This process's device, once the output folders are known writable."""
+    from began.device import get_device
+    device = get_device(group.device_id(args.gpu))
+    if group.is_root:
+        check_writable(args.model_dir, 'model directory')
+        check_writable(args.plot_dir, 'plot directory')
+    return device
+
+
+def networks_and_data(group, config, args, make_data, make_check_data):
+    """((G, D), (iterator, dataset), the early check's real examples or None)."""
+    import chainer
+    from began.nets import build_models
+    from began.training import guards
+    chainer.config.type_check = False  # fewer checks a step; no effect on the maths
+    if args.no_fast_cpu:
+        chainer.global_config.began_fast_cpu = False
+    models = group.synchronise(*build_models(config))  # seeded
+    iterator, dataset = group.root_first(make_data, config, not args.no_progress)
+    check_data = None
+    if not args.no_early_check:
+        check_data = (make_check_data or guards.check_examples)(config, dataset)
+    return models, (iterator, dataset), check_data
+
+
+def claim_outputs(group, config, args, dataset, snapshot, snapshots_seen):
+    """Once every process agrees on the run: process 0 locks the model
+    directory (the lock it returns is held for the run's life) and makes the
+    output folders."""
+    from began.training import agreement, lock
+    agreement.check_processes_agree(group, agreement.describe_run(config, args, dataset,
+                                                                  snapshot))
+    if not group.is_root:
+        return None
+    model_dir_lock = lock.hold(args.model_dir, snapshots_seen)
+    open_output(args.model_dir, 'model directory')
+    open_output(args.plot_dir, 'plot directory')
+    return model_dir_lock
+
+
+def make_trainer(group, device, config, args, models, iterator, dataset, make_pictures,
+                 log_trigger, check_data):
+    """training.build_trainer with the experiment's pictures and log trigger."""
+    from began.training import trainer as training
+    generator, discriminator = models
+    return training.build_trainer(
+        config, iterator, generator, discriminator, device, args.model_dir,
+        args.plot_dir, make_pictures(config, args.plot_dir, dataset),
+        log_trigger=log_trigger(config, iterator) if log_trigger else (1, 'epoch'),
+        progress=not args.no_progress, check_examples=check_data,
+        early_check_updates=args.early_check_updates, group=group)
+
+
+def resume_from(group, trainer, path, arrays):
+    """Load the snapshot into the trainer; False when it has nothing left to train."""
+    from began.training import resume as resuming, snapshots
+    snapshots.load_snapshot(trainer, arrays, path)
+    if resuming.nothing_left(trainer, path):
+        return False
+    print(f'resumed from {path} at iteration {trainer.updater.iteration}, '
+          f'k = {trainer.updater.k:.4f}')
+    if group.is_root:
+        resuming.set_aside_newer(trainer, path)  # the next --resume continues this one
+    return True
+
+
+def run_trainer(group, trainer, args):
+    """Train; exit with status 128 + N when signal N stopped the run."""
+    from began.training import trainer as training
     with group.failure_ends_all(), warnings.catch_warnings():
         warnings.simplefilter('ignore', FutureWarning)
         group.begin(trainer)

@@ -25,8 +25,6 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 def _make_one(args):
     directory, index, side = args
@@ -61,7 +59,6 @@ def make_images(directory, count, side):
 def worker(images, size, cache_dir):
     """Runs in the child: one load, JSON result on the last stdout line."""
     import resource
-    sys.path.insert(0, ROOT)
     from began.data.image_folder import load_image_folder
     rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()

@@ -20,7 +20,6 @@ import tempfile
 import time
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
-sys.path.insert(0, ROOT)
 
 # case: (experiment script, Config changes, warm-up updates, timed updates)
 CASES = {

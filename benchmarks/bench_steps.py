@@ -8,19 +8,16 @@ warm-up step, with the experiments' default networks and batch 16.
 """
 import argparse
 import os
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import chainer
 
-import chainer  # noqa: E402
-
-from began.config import Config  # noqa: E402
-from began.data.image_sets import image_dataset, image_iterator  # noqa: E402
-from began.data.mixture import MixtureIterator  # noqa: E402
-from began.nets import build_models  # noqa: E402
-from began.training.trainer import build_trainer  # noqa: E402
+from began.config import Config
+from began.data.image_sets import image_dataset, image_iterator
+from began.data.mixture import MixtureIterator
+from began.nets import build_models
+from began.training.trainer import build_trainer
 
 
 def seconds_per_update(config, iterator, steps):

@@ -37,11 +37,10 @@ import sys
 import tempfile
 import time
 
+from began.config import Config
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
-
-from began.config import Config  # noqa: E402
 
 WORKERS = os.path.join(HERE, 'vs_torch')
 K = 0.05  # a k_t > 0 held fixed, so every step does the same work
@@ -97,8 +96,8 @@ class Worker:
 
 def measure_case(args, title, config, k, steps, sgemm):
     extra = {'OPENBLAS_CORETYPE': args.openblas_coretype} if args.openblas_coretype else {}
-    if args.project:
-        extra['BEGAN_PROJECT'] = os.path.abspath(args.project)
+    if args.project:  # its began before the one installed in this venv
+        extra['PYTHONPATH'] = os.path.abspath(args.project)
     # args.gpu (benchmarks/gpu_check.py): both sides on that GPU.
     gpu = getattr(args, 'gpu', -1)
     on = ({}, {}) if gpu < 0 else ({'device': f'@cupy:{gpu}'}, {'device': f'cuda:{gpu}'})

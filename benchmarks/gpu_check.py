@@ -69,7 +69,6 @@ import types
 import numpy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 chainer = None  # imported by the first step, so that its failure is reported too
 

@@ -28,11 +28,9 @@ import subprocess
 import sys
 import time
 
+import numpy
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-import numpy  # noqa: E402
-
 TRAIN = os.path.join(ROOT, 'train_gaussian_mixture', 'train.py')
 TOYS = {  # name: (caption, train.py options)
     'post': ('ring of 8, radius 2, std 0.04 (the post)',

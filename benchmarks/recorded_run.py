@@ -19,16 +19,14 @@ import runpy
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+import began  # noqa: F401  (began.compat runs before chainer is imported)
 
-import began  # noqa: E402,F401  (began.compat runs before chainer is imported)
+import chainer
+import numpy
 
-import chainer  # noqa: E402
-import numpy  # noqa: E402
+import began.updater
+from began.rng import derive_seed
 
-import began.updater  # noqa: E402
-from began.rng import derive_seed  # noqa: E402
 
 LOSSES = ('loss_real', 'loss_fake', 'loss_d', 'loss_g')
 

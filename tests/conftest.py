@@ -10,12 +10,11 @@ import uuid
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-os.environ.setdefault('MPLBACKEND', 'Agg')
+import began  # noqa: F401  (its compat shims run before chainer loads)
+from began.config import Config
 
-import began  # noqa: E402,F401  (its compat shims run before chainer loads)
-from began.config import Config  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault('MPLBACKEND', 'Agg')
 
 
 def tiny_mixture_config(**changes):

@@ -11,19 +11,16 @@
     python analogy.py --images a.png b.png
 """
 import os
-import sys
 
 import numpy
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int  # noqa: E402
-from began.data.image_folder import read_image, to_float  # noqa: E402
-from began.nets.invert import invert  # noqa: E402
-from began.pictures.images import (h_interpolations, interpolation_grid, save,  # noqa: E402
+from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int
+from began.data.image_folder import read_image, to_float
+from began.nets.invert import invert
+from began.pictures.images import (h_interpolations, interpolation_grid, save,
                                    z_interpolations)
-from began.rng import random_state, sample_z  # noqa: E402
-from began.nets.sampling import generate, lerp  # noqa: E402
+from began.rng import random_state, sample_z
+from began.nets.sampling import generate, lerp
 
 
 def image_interpolation(generator, paths, x, steps, seed, invert_steps, categories=0):

@@ -5,12 +5,7 @@ one).
     python compare.py --model-dirs post/model covering/model --labels post covering \\
         --out compare.png
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from began.cli import compare_args, guarded  # noqa: E402
+from began.cli import compare_args, guarded
 
 
 @guarded

@@ -4,19 +4,16 @@
     python plot.py --image-dir /path/to/faces      # also a grid of real images
 """
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int
+from began.data.image_sets import pick
+from began.memory_estimate import check_images_fit
+from began.pictures.grids import tile
+from began.data.image_folder import ImageFolderDataset
+from began.pictures.images import sample_grid, save
+from began.rng import random_state, sample_z
 
-from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int  # noqa: E402
-from began.data.image_sets import pick  # noqa: E402
-from began.memory_estimate import check_images_fit  # noqa: E402
-from began.pictures.grids import tile  # noqa: E402
-from began.data.image_folder import ImageFolderDataset  # noqa: E402
-from began.pictures.images import sample_grid, save  # noqa: E402
-from began.rng import random_state, sample_z  # noqa: E402
-
-import numpy  # noqa: E402
+import numpy
 
 
 @guarded

@@ -6,16 +6,11 @@
     python train.py --preset paper --skip                   # the BEGAN paper's set-up
     python train.py --preset covering --dataset toyfaces --size 32   # cover the modes
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from began.cli import guarded, train_main  # noqa: E402
-from began.data.image_sets import image_dataset, image_iterator, pick  # noqa: E402
-from began.training.guards import iterations_per_epoch  # noqa: E402
-from began.pictures.images import ImagePictures  # noqa: E402
-from began.training.trainer import log_interval  # noqa: E402
+from began.cli import guarded, train_main
+from began.data.image_sets import image_dataset, image_iterator, pick
+from began.training.guards import iterations_per_epoch
+from began.pictures.images import ImagePictures
+from began.training.trainer import log_interval
 
 # The spec's experiment 2: the post's networks and hyperparameters.
 PRESET = dict(

@@ -4,17 +4,14 @@ true density: how G's output moves (and jumps between modes) as z moves.
     python analogy.py --model-dir model --out plot --pairs 8 --steps 20
 """
 import os
-import sys
 
 import numpy
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from began.pictures import points as plot_points  # noqa: E402
-from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int  # noqa: E402
-from began.pictures.mixture import real_points  # noqa: E402
-from began.rng import random_state, sample_z  # noqa: E402
-from began.nets.sampling import generate, lerp  # noqa: E402
+from began.pictures import points as plot_points
+from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int
+from began.pictures.mixture import real_points
+from began.rng import random_state, sample_z
+from began.nets.sampling import generate, lerp
 
 
 @guarded

@@ -3,13 +3,8 @@ and D's reconstructions of real points.
 
     python plot.py --model-dir model --out plot
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from began.cli import ArgumentParser, guarded, load_main, open_output  # noqa: E402
-from began.pictures.mixture import draw  # noqa: E402
+from began.cli import ArgumentParser, guarded, load_main, open_output
+from began.pictures.mixture import draw
 
 
 @guarded

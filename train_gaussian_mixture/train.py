@@ -5,14 +5,9 @@
     python train.py --resume        # continue from the newest snapshot
     python train.py --preset covering   # the options that cover the modes
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-
-from began.cli import guarded, train_main  # noqa: E402
-from began.data.mixture import MixtureIterator  # noqa: E402
-from began.pictures.mixture import MixturePictures  # noqa: E402
+from began.cli import guarded, train_main
+from began.data.mixture import MixtureIterator
+from began.pictures.mixture import MixturePictures
 
 # The spec's experiment 1. N_z = 256 on purpose: it makes mode collapse likely.
 PRESET = dict(

@@ -147,12 +147,11 @@ class Convolution2D(function_node.FunctionNode):
 
 def use_winograd(x_shape, W_shape, stride, pad):
     """Winograd's F(2x2, 3x3) for the 3x3 stride-1 'same' convolutions where
-    it was measured to pay: images of at least WINOGRAD_MIN_PIXELS (6x6) and
-    at least WINOGRAD_MIN_CHANNELS channels in and out. (On smaller images
-    the transform of the weights, on fewer channels the transforms of the
-    images, cost about what the 2.25x fewer multiplications save. Measured
-    on one core, whole steps: 6% faster at 96x96 than from 12x12 up with
-    OpenBLAS's AVX2 kernels, 2% with its AVX-512 ones.)"""
+    it pays: images of at least WINOGRAD_MIN_PIXELS (6x6) and at least
+    WINOGRAD_MIN_CHANNELS channels in and out. (On smaller images the
+    transform of the weights, on fewer channels the transforms of the
+    images, cost about what the 2.25x fewer multiplications save; the
+    thresholds' measurements: benchmarks/results/design_measurements.md.)"""
     (C, _, H, W), (O, _, kh, kw) = x_shape, W_shape
     return ((kh, kw) == (3, 3) and stride == (1, 1) and pad == (1, 1)
             and H * W >= WINOGRAD_MIN_PIXELS and min(C, O) >= WINOGRAD_MIN_CHANNELS)

@@ -3,12 +3,11 @@
 A training step allocates the same large arrays every time (D's weight
 gradients alone are four arrays of 75 MB at 96x96). glibc hands blocks of
 over 32 MB straight back to the operating system when they are freed, so
-every step faults their pages in again: measured in this project's 2-core
-VM, a fresh 75 MB array took 160-230 ms to fill against 3 ms for a reused
-one, 0.4 s of a 1.8 s step. Telling glibc to serve every block from its
-heap and never to trim it makes the freed blocks of one step the next
-step's (the process keeps its peak size). Elsewhere than glibc this does
-nothing.
+every step faults their pages in again, a sizeable share of a step
+(benchmarks/results/design_measurements.md). Telling glibc to serve every
+block from its heap and never to trim it makes the freed blocks of one step
+the next step's (the process keeps its peak size). Elsewhere than glibc this
+does nothing.
 """
 import ctypes
 

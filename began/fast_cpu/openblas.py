@@ -1,9 +1,9 @@
 """OpenBLAS's AVX-512 kernels on AMD CPUs it does not recognise.
 
 NumPy's OpenBLAS picks its matrix-product kernels by CPU model. One it does
-not know falls back to the AVX2 (Haswell) kernels: on the AMD EPYC (Zen 5)
-this project was measured on, single-threaded sgemm ran at ~124 GFLOP/s
-with them and ~231 GFLOP/s with the AVX-512 (SkylakeX) ones it ships too.
+not know falls back to the AVX2 (Haswell) kernels, well below the AVX-512
+(SkylakeX) ones it ships too on an AMD CPU that has AVX-512 (the AMD EPYC
+this project was measured on: benchmarks/results/design_measurements.md).
 The choice is read from OPENBLAS_CORETYPE when OpenBLAS loads, so this must
 run before NumPy is first imported (began/__init__.py does); it changes
 nothing when NumPy is already loaded, when OPENBLAS_CORETYPE is set, when

@@ -23,11 +23,9 @@ from began.errors import DivergenceError
 from began.nets.sampling import reconstruct
 from began.training.snapshots import snapshot_files
 
-# D must get below this fraction of the baseline's error. Measured at 500
-# updates (issue #6): the mixture preset 0.014-0.14 (seeds, lr 1e-5..1e-2,
-# batch 128, gamma 1), with noise-std 3 or 8-unit networks 0.56-0.58; toy
-# faces 16 px (the post's networks) 0.28 (0.51 after 100 updates). Runs that
-# cannot learn (lr 1e-7 or 1e-6): mixture 0.80-1.24, faces 1.65. 0.7 splits the gap.
+# D must get below this fraction of the baseline's error: it splits the gap
+# between the ratios of runs that learn and of runs that cannot, after 500
+# updates (issue #6; the ratios: benchmarks/results/design_measurements.md).
 EARLY_CHECK_MARGIN = 0.7
 # The default check is at the end of the first epoch that has at least this
 # many updates: epoch 1 of both of the post's experiments (500 and ~2,900

@@ -42,10 +42,10 @@ def data_parallel():
 
 def limit_cpu_threads():
     """Share this machine's cores among its processes: each gets
-    cores // processes BLAS/OpenMP threads, unless the user set them.
-    Measured here: 2 processes on 2 cores with 1 thread each trained 2.3x
-    faster than one process, and erratically without the limit. It must
-    run before NumPy loads OpenBLAS, so ``began/__init__.py`` calls it."""
+    cores // processes BLAS/OpenMP threads, unless the user set them:
+    without the limit, each process's BLAS threads compete for the same
+    cores (benchmarks/results/design_measurements.md). It must run before
+    NumPy loads OpenBLAS, so ``began/__init__.py`` calls it."""
     if not data_parallel():
         return
     local = max(1, _first_int(LOCAL_SIZE_VARIABLES, world_size()))

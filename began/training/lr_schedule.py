@@ -60,10 +60,9 @@ ANNEAL_FACTOR = 0.1
 
 class AnnealLR(training.Extension):
     """The last ``config.anneal_epochs`` epochs of the run at a tenth of both
-    learning rates (0: off). Measured on the 2-D toys: with --preset
-    covering, G's points sit around the right modes but move about at the
-    full rate; a tenth of it for the last 2,000 updates lifts the share of
-    high-quality samples from 40-90% to 98-100% (benchmarks/results/).
+    learning rates (0: off). With --preset covering, G's points sit around
+    the right modes but move about at the full rate; the lower rate at the
+    end lets them settle (benchmarks/results/mode_coverage/README.md).
 
     A function of the epoch alone (no state), so a resumed run gets the
     same rates; set after each update for the next one.

@@ -73,9 +73,9 @@ class SnapshotWriter(snapshot_writers.Writer):
     renamed over the final name, so the name only ever holds a whole file;
     stale snapshots are deleted only after the new one is in place. A
     failed write (a full disk) keeps the older snapshots and stops
-    training. Uncompressed: zlib halves the file but took 5 s a
-    snapshot of the 16-pixel face networks (102 MB raw) on a CPU core;
-    disk is cheaper than training time.
+    training. Uncompressed: zlib would halve the file at a cost in
+    training time that disk space does not have
+    (benchmarks/results/design_measurements.md).
     """
 
     def __call__(self, filename, outdir, target):

@@ -39,11 +39,9 @@ MAX_LOG_ROWS = 5000
 
 def log_interval(iterations_per_epoch, epochs, every=100):
     """Updates between log rows: ``every``, or one epoch when epochs are
-    shorter, and coarser when the run is long. Chainer rewrites the whole
-    log and redraws every curve at each row. Measured on a CPU, near the
-    end of the post's run (1000 epochs of 2,937 updates): at a row every
-    100 updates, 29,000 rows cost 2.1 s a row, about as long as 100 GPU
-    updates; capped at 5,000 rows (one every 588 updates), 0.6 s a row."""
+    shorter, and coarser when the run is long: Chainer rewrites the whole
+    log and redraws every curve at each row, so a row's cost grows with
+    the rows before it (measured: benchmarks/results/design_measurements.md)."""
     per_epoch = max(1, int(iterations_per_epoch))
     return max(1, min(every, per_epoch), -(-per_epoch * epochs // MAX_LOG_ROWS))
 
@@ -111,7 +109,8 @@ class StopTrigger:
 def build_trainer(config, iterator, generator, discriminator, device, model_dir,
                   plot_dir, pictures=(), log_trigger=(1, 'epoch'), progress=True,
                   check_examples=None, early_check_updates=None, group=None):
-    """A Trainer with the extensions every experiment shares.
+    """A Trainer of ``config``'s BEGAN updater, with the extensions every
+    experiment shares.
 
     ``pictures``: experiment extensions run at picture_trigger(config).
     ``check_examples``: real examples for the early check (None: no check);
@@ -125,51 +124,69 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
     if group.is_root:
         os.makedirs(plot_dir, exist_ok=True)
         remove_stale_temp_files(model_dir, plot_dir)
-    if device.xp is numpy and fast_cpu.enabled():
-        fast_cpu.keep_freed_memory()  # each step reuses the last one's big arrays
-    updater = group.updater(iterator, make_optimizer(config, generator),
-                            make_optimizer(config, discriminator, config.dis_lr()),
-                            config, device=device)
+    updater = make_updater(config, iterator, generator, discriminator, device, group)
     # Trainer.run() makes its out folder: the model directory, process 0's alone.
     trainer = training.Trainer(updater, (config.epochs, 'epoch'),
                                out=model_dir if group.is_root else os.curdir)
     trainer.stop_trigger = StopTrigger(trainer.stop_trigger, group)
+    extend_guards(trainer, iterator, check_examples, early_check_updates)
+    if group.is_root:  # the extensions that write or print
+        extend_reports(trainer, config, plot_dir, pictures, log_trigger, progress)
+    extend_lr_schedules(trainer, config)
+    if group.is_root:
+        trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
+        trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')
+    return trainer
 
+
+def make_updater(config, iterator, generator, discriminator, device, group):
+    """The BEGAN updater (the group's kind: one process's, or a data-parallel
+    one), with G's and D's Adam."""
+    if device.xp is numpy and fast_cpu.enabled():
+        fast_cpu.keep_freed_memory()  # each step reuses the last one's big arrays
+    return group.updater(iterator, make_optimizer(config, generator),
+                         make_optimizer(config, discriminator, config.dis_lr()),
+                         config, device=device)
+
+
+def extend_guards(trainer, iterator, check_examples, early_check_updates):
+    """The NaN/Inf stop, the k_t-stuck warning and the post's early check."""
     trainer.extend(DivergenceGuard())
     trainer.extend(KStuckWarning(max(K_STUCK_MIN_UPDATES,
                                      math.ceil(iterations_per_epoch(iterator)))))
     trainer.extend(EarlyCheck(check_examples),
                    trigger=EarlyCheck.trigger_for(iterator, early_check_updates))
 
+
+def extend_reports(trainer, config, plot_dir, pictures, log_trigger, progress):
+    """The log, the printed table, the progress bar, the curves and the
+    experiment's pictures."""
     def log_rows():
         return EitherTrigger(log_trigger, picture_trigger(config))
 
-    if group.is_root:  # the extensions that write or print
-        trainer.extend(LogReport(trigger=log_rows()))
-        trainer.extend(extensions.PrintReport(
-            ['epoch', 'iteration'] + LOSS_KEYS + ['k', 'M'] +
-            [k for ext in pictures for k in getattr(ext, 'report_keys', ())] +
-            ['elapsed_time']))
-        if progress:
-            # A trigger without state: snapshots then hold the same entries with
-            # and without --no-progress, and either resumes the other quietly.
-            trainer.extend(extensions.ProgressBar(update_interval=10), trigger=lambda _: True)
-        for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M'),
-                           (['h_std'], 'h')):
-            trainer.extend(PlotReport(
-                keys, 'iteration', trigger=log_rows(),
-                filename=os.path.join(os.path.abspath(plot_dir), f'curve_{name}.png')),
-                name=f'PlotReport_{name}')
-        for ext in pictures:
-            trainer.extend(ext, trigger=picture_trigger(config))
-    # Registered on every run (patience 0: off) so every snapshot has its state.
+    trainer.extend(LogReport(trigger=log_rows()))
+    trainer.extend(extensions.PrintReport(
+        ['epoch', 'iteration'] + LOSS_KEYS + ['k', 'M'] +
+        [k for ext in pictures for k in getattr(ext, 'report_keys', ())] +
+        ['elapsed_time']))
+    if progress:
+        # A trigger without state: snapshots then hold the same entries with
+        # and without --no-progress, and either resumes the other quietly.
+        trainer.extend(extensions.ProgressBar(update_interval=10), trigger=lambda _: True)
+    for keys, name in ((LOSS_KEYS, 'losses'), (['k'], 'k'), (['M'], 'M'), (['h_std'], 'h')):
+        trainer.extend(PlotReport(
+            keys, 'iteration', trigger=log_rows(),
+            filename=os.path.join(os.path.abspath(plot_dir), f'curve_{name}.png')),
+            name=f'PlotReport_{name}')
+    for ext in pictures:
+        trainer.extend(ext, trigger=picture_trigger(config))
+
+
+def extend_lr_schedules(trainer, config):
+    """Registered on every run (patience 0: off) so every snapshot has their state."""
     trainer.extend(HalveLROnStall(config.lr_patience,
                                   d_ratio=config.dis_lr() / config.lr), name='HalveLROnStall')
     trainer.extend(AnnealLR(config), name='AnnealLR')
-    if group.is_root:
-        trainer.extend(ModelDirWriter(config, model_dir), trigger=(1, 'epoch'))
-        trainer.extend(snapshot(), trigger=(1, 'epoch'), name='snapshot')
-    return trainer
 
 
 # --- running --------------------------------------------------------------

@@ -6,25 +6,20 @@ pipeline, with k_t held at the case's value (the trainer's extensions,
 pictures and snapshots do not run).
 """
 import os
-import sys
 import tempfile
 
-ROOT = os.environ.get('BEGAN_PROJECT') or os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
+import began  # noqa: F401  (first: it may choose OpenBLAS's kernels)
 
-import began  # noqa: E402,F401  (first: it may choose OpenBLAS's kernels)
+import chainer
+import numpy
 
-import chainer  # noqa: E402
-import numpy  # noqa: E402
-
-from began.config import Config  # noqa: E402
-from began.data.image_sets import image_dataset, image_iterator  # noqa: E402
-from began.data.mixture import MixtureIterator  # noqa: E402
-from began.nets import build_models  # noqa: E402
-from began.rng import sample_z  # noqa: E402
-from began.training.trainer import build_trainer  # noqa: E402
-from protocol import serve, sgemm_gflops  # noqa: E402
+from began.config import Config
+from began.data.image_sets import image_dataset, image_iterator
+from began.data.mixture import MixtureIterator
+from began.nets import build_models
+from began.rng import sample_z
+from began.training.trainer import build_trainer
+from protocol import serve, sgemm_gflops
 
 state, folders = {}, []
 

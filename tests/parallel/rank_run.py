@@ -10,11 +10,10 @@ import os
 import runpy
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
+import began  # noqa: F401  (compat shims and thread limits first)
+from began.training import launch
 
-import began  # noqa: E402,F401  (compat shims and thread limits first)
-from began.training import launch  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def inject(fault):
