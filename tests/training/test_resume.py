@@ -18,6 +18,7 @@ from chainer.training import extensions as chainer_extensions
 from began.training.snapshots import load_snapshot, read_snapshot, snapshot_files
 from began.data.mixture import MixtureIterator
 from began.nets import build_models
+from began.training.parallel import Solo
 from began.training.trainer import build_trainer, run
 from conftest import ROOT, run_script, tiny_mixture_config
 
@@ -282,6 +283,34 @@ def test_sigterm_stops_after_the_iteration_with_a_snapshot(tmp_path):
     model = tmp_path / 'run' / 'model'
     assert read_snapshot(str(model / 'snapshot_iter_7.npz'))['updater/iteration'] == 7
     assert (model / 'generator.npz').exists()
+
+
+class SignalDuringAgreement(Solo):
+    """A Ctrl-C that lands while the processes agree whether to stop: its
+    handler runs as the collective returns, before the agreed value is
+    kept (the Ctrl-C hang under mpiexec: the signal was lost)."""
+
+    def __init__(self, iteration):
+        self.iteration, self.calls = iteration, 0
+
+    def agreed_signal(self, signum):
+        self.calls += 1  # once before each update, and once more to end
+        if self.calls == self.iteration + 1:
+            signal.raise_signal(signal.SIGINT)  # the handler runs here, at once
+        return signum
+
+
+def test_a_ctrl_c_during_the_stop_agreement_stops_after_the_next_update(tmp_path):
+    config = tiny_mixture_config(epochs=1, updates_per_epoch=50)
+    gen, dis = build_models(config)
+    trainer = build_trainer(config, MixtureIterator(config.batch_size, 50, config.seed),
+                            gen, dis, chainer.get_device('@numpy'),
+                            str(tmp_path / 'model'), str(tmp_path / 'plot'),
+                            progress=False, group=SignalDuringAgreement(7))
+    assert run(trainer) == signal.SIGINT
+    assert trainer.updater.iteration == 8
+    assert read_snapshot(str(tmp_path / 'model' / 'snapshot_iter_8.npz'))[
+        'updater/iteration'] == 8
 
 
 def test_stray_temporary_files_are_never_taken_for_snapshots(tmp_path):
