@@ -3,10 +3,16 @@ import json
 import os
 import re
 
+import chainer
 import numpy
 import pytest
 from PIL import Image
 
+from began.nets import build_models
+from began.nets.sampling import fixed_z, generate
+from began.pictures.grids import display_scale, tile, to_uint8_images
+from began.training.model_dir import load_model_dir
+from began.training.snapshots import read_snapshot
 from conftest import run_forked, run_script
 
 TINY = ['--dataset', 'toyfaces', '--num-images', 64, '--size', 16, '--n-h', 16,
@@ -45,11 +51,22 @@ def test_training_writes_grids_log_and_model(trained):
     assert 'nan' not in (trained / 'stdout').read_text().lower()   # ...left blank
 
 
-def test_fixed_z_makes_grids_comparable(trained):
-    # Same z every epoch: grids differ only because G trained in between.
-    a = numpy.asarray(Image.open(trained / 'plot' / 'samples_epoch_1.png'))
-    b = numpy.asarray(Image.open(trained / 'plot' / 'samples_epoch_2.png'))
-    assert a.shape == b.shape and not numpy.array_equal(a, b)
+def test_each_epochs_grid_is_that_epochs_g_of_the_one_fixed_z(trained):
+    """samples_epoch_N.png is G as it was at the end of epoch N (read from
+    that epoch's snapshot) applied to fixed_z, the same z every epoch."""
+    config, _, _ = load_model_dir(str(trained / 'model'))
+    z = fixed_z(config, 100)
+    scale = display_scale(config.image_size)
+    grids = []
+    for epoch, iteration in ((1, 8), (2, 16)):
+        generator, _ = build_models(config)
+        arrays = read_snapshot(str(trained / 'model' / f'snapshot_iter_{iteration}.npz'))
+        chainer.serializers.NpzDeserializer(arrays, path='updater/model:gen/').load(generator)
+        want = tile(to_uint8_images(generate(generator, z)), 10, 10)
+        grid = numpy.asarray(Image.open(trained / 'plot' / f'samples_epoch_{epoch}.png'))
+        numpy.testing.assert_array_equal(grid[::scale, ::scale], want, err_msg=str(epoch))
+        grids.append(grid)
+    assert not numpy.array_equal(*grids)  # G trained in between
 
 
 def test_plot_and_analogy(trained, tmp_path):
