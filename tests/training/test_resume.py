@@ -3,7 +3,6 @@ exactly the straight 2N-step run; a crash (SIGKILL) or Ctrl-C at any moment
 leaves a snapshot to continue from; the same --seed gives the same run."""
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -18,6 +17,7 @@ from chainer.training import extensions as chainer_extensions
 from began.training.snapshots import load_snapshot, read_snapshot, snapshot_files
 from began.data.mixture import MixtureIterator
 from began.nets import build_models
+from began.training.model_dir import KILL_PARTWAY
 from began.training.parallel import Solo
 from began.training.trainer import build_trainer, run
 from conftest import ROOT, run_script, tiny_mixture_config
@@ -191,27 +191,31 @@ def test_sigint_writes_a_snapshot_that_resumes(tmp_path):
     assert losses(tmp_path)[-1]['iteration'] == iteration + 5
 
 
-def test_sigkill_at_a_random_moment_then_resume_completes(tmp_path):
+def test_kill_9_during_a_snapshot_write_then_resume_loads_the_previous_one(tmp_path):
+    """The process kills itself (SIGKILL) when 3,000 bytes of
+    snapshot_iter_30.npz are written: the name never holds a partial file,
+    and --resume continues from snapshot_iter_20 to the end."""
     model, plot = tmp_path / 'model', tmp_path / 'plot'
-    args = [*TINY_MIXTURE, '--epochs', 4, '--plot-interval', 1000,
-            '--model-dir', model, '--plot-dir', plot]
-    env = dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT)
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, MIXTURE), *map(str, args)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    wait_for(lambda: snapshot_files(str(model)), process)
-    delay = random.uniform(0, 0.5)
-    time.sleep(delay)
-    process.kill()
-    process.wait()
+    env = dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT,
+               **{KILL_PARTWAY: 'snapshot_iter_30.npz:3000'})
+    killed = subprocess.run([sys.executable, os.path.join(ROOT, MIXTURE), *map(str, [
+        *TINY_MIXTURE, '--epochs', 4, '--plot-interval', 1000, '--model-dir', model,
+        '--plot-dir', plot])], capture_output=True, text=True, env=env, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    partial = [name for name in os.listdir(model) if name.startswith('.snapshot_iter_30.npz.tmp')]
+    assert len(partial) == 1 and (model / partial[0]).stat().st_size == 3000
+    assert [os.path.basename(p) for p in snapshot_files(str(model))] == [
+        'snapshot_iter_20.npz', 'snapshot_iter_10.npz']
 
     result = run_script(MIXTURE, '--resume', '--model-dir', model, '--plot-dir', plot,
                         '--no-progress')
-    assert result.returncode == 0, (delay, result.stderr)
-    assert losses(tmp_path)[-1]['iteration'] == 40, delay
+    assert result.returncode == 0, result.stderr
+    assert f'resumed from {model / "snapshot_iter_20.npz"} at iteration 20,' in result.stdout
+    assert losses(tmp_path)[-1]['iteration'] == 40
     # The newest three snapshots are kept, and nothing half-written is left.
     assert sorted(os.listdir(model)) == sorted(
         ['model.json', 'generator.npz', 'discriminator.npz', 'log', 'train.lock',
-         'snapshot_iter_20.npz', 'snapshot_iter_30.npz', 'snapshot_iter_40.npz']), delay
+         'snapshot_iter_20.npz', 'snapshot_iter_30.npz', 'snapshot_iter_40.npz'])
 
 
 def wait_for(condition, process, timeout=60):
