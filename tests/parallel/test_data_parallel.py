@@ -16,12 +16,9 @@ import numpy
 import pytest
 
 from began.training.snapshots import read_snapshot, snapshot_files
-from conftest import ROOT, run_forked
+from conftest import MPIEXEC, ROOT, mpi_marks, run_forked
 
-MPIEXEC = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(MPIEXEC), reason='no mpiexec next to this Python (run/_setup_venv '
-                                        'installs it: pip install mpi4py mpich)')
+pytestmark = mpi_marks()
 
 RANK_RUN = os.path.join(ROOT, 'tests', 'parallel', 'rank_run.py')
 MIXTURE = 'train_gaussian_mixture/train.py'
