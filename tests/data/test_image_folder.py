@@ -3,6 +3,7 @@ import warnings
 
 import chainer
 import numpy
+import PIL
 import pytest
 from PIL import Image
 
@@ -186,10 +187,15 @@ def test_load_image_returns_chw_uint8(tree):
     assert image.std() > 20   # noise survives
 
 
-@pytest.mark.parametrize('name', BAD)
-def test_load_image_raises_on_bad_files(tree, name):
-    with pytest.raises(Exception):
-        load_image(os.path.join(tree, *name.split('/')), SIZE)
+@pytest.mark.parametrize('name, error, message', [
+    ('corrupt.png', PIL.UnidentifiedImageError, "cannot identify image file '{}'"),
+    ('empty.png', PIL.UnidentifiedImageError, "cannot identify image file '{}'"),
+    ('sub/truncated.jpg', OSError, 'image file is truncated')])
+def test_load_image_raises_on_bad_files(tree, name, error, message):
+    path = os.path.join(tree, *name.split('/'))
+    with pytest.raises(error) as info:
+        load_image(path, SIZE)
+    assert type(info.value) is error and str(info.value).startswith(message.format(path))
 
 
 @pytest.mark.parametrize('wide', [True, False])

@@ -106,5 +106,7 @@ def test_analogy_of_a_mixture_model_is_refused(tmp_path):
                         '--no-progress')
     assert result.returncode == 0, result.stderr
     result = run_script('train_animeface/plot.py', '--model-dir', tmp_path / 'm')
+    assert result.stderr.splitlines() == [
+        f'error: {tmp_path / "m"} holds a model of the gaussian_mixture experiment, '
+        f'not of animeface'], result.stderr
     assert result.returncode == 2
-    assert 'holds a model of the gaussian_mixture experiment, not of animeface' in result.stderr
