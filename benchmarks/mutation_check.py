@@ -138,6 +138,9 @@ def locate(tree, name):
     if len(found) != 1:
         sys.exit(f'error: {name}: {old!r} is on {len(found)} lines of {path}, not 1; '
                  f'update MUTATIONS')
+    for test in MUTATIONS[name][3]:
+        if not os.path.isfile(os.path.join(tree, test.split('::')[0])):
+            sys.exit(f'error: {name}: no {test.split("::")[0]}; update MUTATIONS')
     return os.path.join(tree, path), lines, found[0]
 
 
@@ -148,6 +151,9 @@ def pytest(tree, tests):
         [os.path.join(tree, '.venv', 'bin', 'python'), '-m', 'pytest', '-q', '-x', '-rf',
          '-p', 'no:cacheprovider', *tests], cwd=tree, capture_output=True, text=True,
         env=dict(os.environ, PYTHONPATH=tree, MPLBACKEND='Agg'))
+    if result.returncode not in (0, 1, 2):  # 1: tests failed; 2: a module no longer imports
+        sys.exit(f'error: pytest {" ".join(tests)} ended with status {result.returncode}:\n'
+                 f'{result.stdout[-2000:]}{result.stderr[-2000:]}')
     failed = re.findall(r'^(?:FAILED|ERROR) (\S+)', result.stdout, re.M)
     last = (result.stdout.strip().splitlines() or [''])[-1]
     return result.returncode == 0, failed[0] if failed else last, round(time.time() - start)
