@@ -38,7 +38,7 @@ MUTATIONS = {
         ['tests/method/test_updater.py'], "lambda_k doubled in the updater's k_t step"),
     'demo-covering-section-removed': (
         'run/demo', '"8 Gaussians, --preset covering" mixture_covering/plot', None,
-        ['tests/scripts/test_demo.py'], "the covering run's section left off the demo page"),
+        ['tests/scripts/test_demo_page.py'], "the covering run's section left off the demo page"),
     'toys-std-0.04': (
         'benchmarks/mode_coverage.py', '*TOYS[toy][1],', "*TOYS[toy][1], '--mixture-std', '0.04',",
         ['tests/benchmarks/test_mode_coverage.py::'
