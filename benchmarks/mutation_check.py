@@ -8,9 +8,10 @@ Each mistake is one line of the project changed, found by its content (so
 the list survives edits elsewhere; a line that is no longer there, or is
 there twice, stops the check with its name: update the list). One at a
 time, the mistake goes into a fresh copy of the committed tree (git archive
-HEAD), and the tests that hold that promise run against the copy (a subset,
-named beside each mistake, to keep the whole check near 15 minutes rather
-than a full suite per mistake). A mistake is caught when those tests fail.
+HEAD), and the tests that hold that promise run against the copy (the
+test or file named beside each mistake, rather than the whole suite per
+mistake: the check takes about as long as one suite run). A mistake is
+caught when those tests fail.
 The same subsets first run on the unchanged copy and must pass.
 
 Writes RESULTS/mutation_check.md (a table: each mistake, caught or not, by
@@ -30,49 +31,55 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, 'benchmarks', 'results')
 
+# Tests that hold several of the promises below.
+K_STEP = 'tests/method/test_updater.py::test_k_after_one_update_is_the_clipped_control_step'
+GRADIENTS = 'tests/method/test_updater.py::test_gradients_do_not_leak_across'
+FIXED_Z = ('tests/scripts/test_animeface_cli.py::'
+           'test_each_epochs_grid_is_that_epochs_g_of_the_one_fixed_z')
+TOYS = ('tests/benchmarks/test_mode_coverage.py::'
+        'test_each_toy_is_the_published_one_and_a_true_sampler_scores_perfectly')
+
 # name: (file, the line's text to find, what it becomes, tests to run, what the mistake is)
 MUTATIONS = {
     'lambda-k-doubled': (
         'began/updater.py', 'config.lambda_k, config.k_balance)',
         '2 * config.lambda_k, config.k_balance)',
-        ['tests/method/test_updater.py'], "lambda_k doubled in the updater's k_t step"),
+        [K_STEP], "lambda_k doubled in the updater's k_t step"),
     'demo-covering-section-removed': (
         'run/demo', '"8 Gaussians, --preset covering" mixture_covering/plot', None,
         ['tests/scripts/test_demo_page.py'], "the covering run's section left off the demo page"),
     'toys-std-0.04': (
         'benchmarks/mode_coverage.py', '*TOYS[toy][1],', "*TOYS[toy][1], '--mixture-std', '0.04',",
-        ['tests/benchmarks/test_mode_coverage.py::'
-         'test_each_toy_is_the_published_one_and_a_true_sampler_scores_perfectly'],
+        [TOYS],
         "std 0.04 forced on every toy of the mode-coverage benchmark"),
     'z-changes-every-epoch': (
         'began/pictures/images.py', 'fake = generate(gen, self.z)',
         'fake = generate(gen, fixed_z(self.config, 100, key=epoch))',
-        ['tests/scripts/test_animeface_cli.py'], "the sample grid's z drawn anew each epoch"),
+        [FIXED_Z],
+        "the sample grid's z drawn anew each epoch"),
     'l-d-sign-flipped': (
         'began/objective.py', 'return loss_real - k * loss_fake',
         'return loss_real + k * loss_fake',
-        ['tests/method/test_objective.py', 'tests/method/test_updater.py'],
-        'L_D = L(x) + k_t L(G(z))'),
+        ['tests/method/test_objective.py'], 'L_D = L(x) + k_t L(G(z))'),
     'l-d-gradient-sign-flipped': (
         'began/gradients.py', 'subtract_scaled(grad.array, k, fake_grad.array)',
         'subtract_scaled(grad.array, -k, fake_grad.array)',
-        ['tests/method/test_updater.py', 'tests/method/test_gradients.py'],
+        [GRADIENTS],
         "L_D's gradient to D with +k_t instead of -k_t (the shared backward pass)"),
     'gamma-ignored': (
         'began/objective.py', 'return gamma * real - fake', 'return real - fake',
-        ['tests/method/test_objective.py', 'tests/method/test_updater.py'],
-        "gamma left out of k_t's balance"),
+        [K_STEP], "gamma left out of k_t's balance"),
     'k-clip-off': (
         'began/objective.py', 'return min(max(k, 0.0), 1.0)', 'return k',
-        ['tests/method/test_objective.py', 'tests/method/test_updater.py'],
-        'k_t not clipped to [0, 1]'),
+        [K_STEP], 'k_t not clipped to [0, 1]'),
     'noise-std-ignored': (
         'began/updater.py', 'if self.config.noise_std <= 0:', 'if True:',
-        ['tests/method/test_updater.py'], "no noise on D's inputs whatever --noise-std says"),
+        [GRADIENTS],
+        "no noise on D's inputs whatever --noise-std says"),
     'm-global-abs-dropped': (
         'began/objective.py', 'abs(gamma * float(loss_real) - float(loss_fake))',
         '(gamma * float(loss_real) - float(loss_fake))',
-        ['tests/method/test_objective.py', 'tests/method/test_updater.py'],
+        ['tests/method/test_updater.py::test_reported_values'],
         "M_global's absolute value dropped"),
     'l1-becomes-l2': (
         'began/objective.py', 'return F.mean_absolute_error(v, reconstruction)',
@@ -80,7 +87,7 @@ MUTATIONS = {
         ['tests/method/test_objective.py'], 'L(v) as a mean squared error (eta = 2)'),
     'k-init-ignored': (
         'began/updater.py', 'self.k = float(config.k_init)', 'self.k = 0.0',
-        ['tests/method/test_updater.py'], '--k-init ignored'),
+        [K_STEP], '--k-init ignored'),
     'stop-signal-written-back': (
         'began/training/trainer.py', 'self.signal = self.group.agreed_signal(self.received)',
         'self.signal = self.group.agreed_signal(self.signal)',
@@ -89,8 +96,7 @@ MUTATIONS = {
         "the stop agreement reads the agreed signal, not the one received (the Ctrl-C hang)"),
     'high-quality-at-2-std': (
         'began/metrics/mixture_modes.py', '<= 3 * std', '<= 2 * std',
-        ['tests/benchmarks/test_mode_coverage.py::'
-         'test_each_toy_is_the_published_one_and_a_true_sampler_scores_perfectly'],
+        [TOYS],
         'a high-quality sample within 2 std of its mode instead of 3'),
     'two-snapshots-kept': (
         'began/training/snapshots.py', 'SNAPSHOTS_KEPT = 3', 'SNAPSHOTS_KEPT = 2',
@@ -148,7 +154,7 @@ def pytest(tree, tests):
     """(passed, first failing test, seconds) of ``tests`` run in ``tree``."""
     start = time.time()
     result = subprocess.run(
-        [os.path.join(tree, '.venv', 'bin', 'python'), '-m', 'pytest', '-q', '-x', '-rf',
+        [os.path.join(tree, '.venv', 'bin', 'python'), '-m', 'pytest', '-q', '-x', '-rfE',
          '-p', 'no:cacheprovider', *tests], cwd=tree, capture_output=True, text=True,
         env=dict(os.environ, PYTHONPATH=tree, MPLBACKEND='Agg'))
     if result.returncode not in (0, 1, 2):  # 1: tests failed; 2: a module no longer imports
@@ -214,7 +220,8 @@ def main(argv=None):
         print(f'unchanged copy of {commit}: {" ".join(tests)} ...', flush=True)
         baseline = pytest(tree, tests)
         if not baseline[0]:
-            sys.exit(f'error: the unchanged copy fails ({baseline[1]}); fix that first')
+            sys.exit(f'error: the unchanged copy fails ({baseline[1]}); fix that first '
+                     f'(python -m pytest {baseline[1]} in a copy shows why)')
         results = []
         for name in args.names:
             result = check(tree, name)
