@@ -200,7 +200,7 @@ def test_kill_9_during_a_snapshot_write_then_resume_loads_the_previous_one(tmp_p
                **{KILL_PARTWAY: 'snapshot_iter_30.npz:3000'})
     killed = subprocess.run([sys.executable, os.path.join(ROOT, MIXTURE), *map(str, [
         *TINY_MIXTURE, '--epochs', 4, '--plot-interval', 1000, '--model-dir', model,
-        '--plot-dir', plot])], capture_output=True, text=True, env=env, timeout=120)
+        '--plot-dir', plot])], capture_output=True, text=True, env=env, timeout=300)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     partial = [name for name in os.listdir(model) if name.startswith('.snapshot_iter_30.npz.tmp')]
     assert len(partial) == 1 and (model / partial[0]).stat().st_size == 3000
