@@ -79,7 +79,7 @@ MUTATIONS = {
     'm-global-abs-dropped': (
         'began/objective.py', 'abs(gamma * float(loss_real) - float(loss_fake))',
         '(gamma * float(loss_real) - float(loss_fake))',
-        ['tests/method/test_updater.py::test_reported_values'],
+        ['tests/method/test_objective.py', 'tests/method/test_updater.py::test_reported_values'],
         "M_global's absolute value dropped"),
     'l1-becomes-l2': (
         'began/objective.py', 'return F.mean_absolute_error(v, reconstruction)',
