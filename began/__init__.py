@@ -2,9 +2,11 @@
 data, extensions and pictures shared by both experiments."""
 # Before NumPy loads OpenBLAS: under mpiexec, each process's share of the
 # cores; and OpenBLAS's AVX-512 kernels where it would not pick them itself.
-from began.training.launch import limit_cpu_threads
+# Under mpiexec, too, a Ctrl-C from the first moment ends every process.
+from began.training.launch import interrupt_ends_at_once, limit_cpu_threads
 from began.fast_cpu import openblas
 
+interrupt_ends_at_once()
 limit_cpu_threads()
 openblas.choose_kernels()
 # Chainer 7.8.1 imports NumPy names and checks that NumPy 2 / new setuptools removed.

@@ -6,6 +6,7 @@ variables MPI launchers set, before NumPy or MPI is loaded.
     mpiexec -n 2 python train.py ...   # one model trained by 2 processes
 """
 import os
+import signal
 
 # World size and processes on this machine, as MPICH/Intel MPI (Hydra), Open
 # MPI and MVAPICH set them for every process they start.
@@ -55,3 +56,21 @@ def limit_cpu_threads():
         cores = os.cpu_count() or 1
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(max(1, cores // local)))
+
+
+def interrupt_ends_at_once():
+    """Under mpiexec, from start-up until the training loop's own clean stop
+    takes over (trainer.run): Ctrl-C or SIGTERM ends this process at once,
+    with one line from process 0. A Python exit would finalise MPI, which
+    waits for the processes still in a collective: forever, when they wait
+    for this one. A process that ends without finalising makes mpiexec end
+    the others."""
+    if data_parallel():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _end_at_once)
+
+
+def _end_at_once(signum, frame):
+    if world_rank() == 0:  # os.write: a print here could interrupt another print
+        os.write(2, b'error: interrupted (snapshots already written are kept)\n')
+    os._exit(128 + signum)

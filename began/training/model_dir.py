@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import signal
 import sys
 import warnings
 import zipfile
@@ -44,7 +45,7 @@ def write_atomic(path, write, tmp=None, mode='wb'):
     try:
         try:
             with open(tmp, mode) as f:
-                write(f)
+                write(killed_partway(f, path))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -84,6 +85,34 @@ def save_config(model_dir, config):
     text = json.dumps(config.to_dict(), indent=2, sort_keys=True) + '\n'
     return write_atomic(os.path.join(model_dir, CONFIG_FILE), lambda f: f.write(text),
                         mode='w')
+
+
+#: Tests only: "NAME:N" kills this process (SIGKILL) once N bytes of the file
+#: named NAME are written: a crash in the middle of a save, at a chosen byte.
+KILL_PARTWAY = 'BEGAN_TEST_KILL_PARTWAY'
+
+
+def killed_partway(f, path):
+    """``f``, or, when the test variable KILL_PARTWAY names ``path``'s file,
+    ``f`` whose N-th byte written is its process's last."""
+    name, _, at = os.environ.get(KILL_PARTWAY, '').partition(':')
+    return _KilledPartway(f, int(at)) if name == os.path.basename(path) else f
+
+
+class _KilledPartway:
+    def __init__(self, f, left):
+        self._f, self._left = f, left
+
+    def write(self, data):
+        if len(data) >= self._left:
+            self._f.write(data[:self._left])
+            self._f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        self._left -= len(data)
+        return self._f.write(data)
+
+    def __getattr__(self, name):  # tell, seek, flush... of the file
+        return getattr(self._f, name)
 
 
 def read_npz(path, what='.npz file'):

@@ -3,6 +3,7 @@ clean stop on Ctrl-C, SIGTERM or a failing guard."""
 import math
 import os
 import signal
+import sys
 
 import chainer
 import numpy
@@ -78,10 +79,15 @@ class StopTrigger:
     (``signal``), or by a guard that found the run failing (``failure``).
     The loop then ends after the current iteration's extensions, so the
     snapshot written then is consistent. In a data-parallel run (``group``)
-    every process stops after the same iteration."""
+    every process stops after the same iteration.
+
+    run()'s signal handler sets ``received`` at any moment, even while the
+    processes agree; it is read here and never written, so a signal that
+    lands during one agreement counts at the next (written back, it could
+    be lost: the processes then trained on, and the job never ended)."""
 
     def __init__(self, inner, group=None):
-        self.inner, self.signal, self.failure = inner, None, None
+        self.inner, self.signal, self.failure, self.received = inner, None, None, None
         self.group = group or Solo()
 
     @property
@@ -96,12 +102,12 @@ class StopTrigger:
                             else EarlyFailureError(failure))
 
     def __call__(self, trainer):
-        self.signal = self.group.agreed_signal(self.signal)
+        self.signal = self.group.agreed_signal(self.received)
         self.failure = self.group.agreed_failure(self.failure)
         return self.requested or self.inner(trainer)
 
     def __getattr__(self, name):  # get_training_length, serialize... of the inner
-        if name in ('inner', 'signal', 'failure', 'group'):
+        if name in ('inner', 'signal', 'failure', 'received', 'group'):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
@@ -201,36 +207,49 @@ def run(trainer):
     training, or None when it ran to the end.
     """
     stop = trainer.stop_trigger
-    received = []  # by this process (in a data-parallel run, stop.signal is agreed)
 
     def request_stop(signum, frame):
-        if received:
+        if stop.received:
             raise KeyboardInterrupt
-        received.append(signum)
-        stop.signal = signum
-        print(f'\nstopping after this update ({signal.Signals(signum).name}); '
-              f'a snapshot will be written', flush=True)
+        stop.received = signum
+        _say(f'\nstopping after this update ({signal.Signals(signum).name}); '
+             f'a snapshot will be written\n')
 
+    # The handlers stay until the stop's snapshot is written.
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         # NaN and Inf are the divergence guard's to report, in one line.
         with numpy.errstate(over='ignore', invalid='ignore', divide='ignore'):
             trainer.run(show_loop_exception_msg=False)
+        if not stop.requested or (stop.failure is None and finished(trainer)):
+            return None
+        path = snapshot_path(trainer)
+        # The epoch's own snapshot may be there already; only process 0 writes.
+        if stop.group.is_root and not os.path.isfile(path):
+            trainer.get_extension('ModelDirWriter')(trainer)  # for plot.py meanwhile
+            trainer.get_extension('snapshot')(trainer)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if not stop.requested or (stop.failure is None and finished(trainer)):
-        return None
-    path = snapshot_path(trainer)
-    # The epoch's own snapshot may be there already; only process 0 writes.
-    if stop.group.is_root and not os.path.isfile(path):
-        trainer.get_extension('ModelDirWriter')(trainer)  # for plot.py meanwhile
-        trainer.get_extension('snapshot')(trainer)
     if stop.failure is not None:
         raise with_kept_snapshot(stop.failure, trainer, path)
     print(f'snapshot written at iteration {trainer.updater.iteration}: {path}; '
           f'continue with --resume')
     return stop.signal
+
+
+def _say(text):
+    """stdout from a signal handler: print() there raises 'reentrant call'
+    when the handler interrupted another print (then the text written
+    before it may come after this)."""
+    try:
+        sys.stdout.flush()
+    except RuntimeError:
+        pass
+    try:
+        os.write(sys.stdout.fileno(), text.encode())
+    except (AttributeError, OSError, ValueError):  # no file behind stdout
+        pass
 
 
 def finished(trainer):

@@ -3,6 +3,7 @@ import warnings
 
 import chainer
 import numpy
+import PIL
 import pytest
 from PIL import Image
 
@@ -186,10 +187,15 @@ def test_load_image_returns_chw_uint8(tree):
     assert image.std() > 20   # noise survives
 
 
-@pytest.mark.parametrize('name', BAD)
-def test_load_image_raises_on_bad_files(tree, name):
-    with pytest.raises(Exception):
-        load_image(os.path.join(tree, *name.split('/')), SIZE)
+@pytest.mark.parametrize('name, error, message', [
+    ('corrupt.png', PIL.UnidentifiedImageError, "cannot identify image file '{}'"),
+    ('empty.png', PIL.UnidentifiedImageError, "cannot identify image file '{}'"),
+    ('sub/truncated.jpg', OSError, 'image file is truncated')])
+def test_load_image_raises_on_bad_files(tree, name, error, message):
+    path = os.path.join(tree, *name.split('/'))
+    with pytest.raises(error) as info:
+        load_image(path, SIZE)
+    assert type(info.value) is error and str(info.value).startswith(message.format(path))
 
 
 @pytest.mark.parametrize('wide', [True, False])
@@ -503,34 +509,36 @@ def _data_error(path):
 
 
 def test_missing_folder(tmp_path):
-    assert 'not found' in _data_error(str(tmp_path / 'nope'))
+    path = str(tmp_path / 'nope')
+    assert _data_error(path) == f'image folder not found: {path}'
     with pytest.raises(errors.DataError):
-        list_images(str(tmp_path / 'nope'))
+        list_images(path)
 
 
 def test_path_is_a_file(tmp_path):
     path = tmp_path / 'file.png'
     _write(str(path), RED)
-    assert 'not a folder' in _data_error(str(path))
+    assert _data_error(str(path)) == f'image folder is not a folder: {path}'
 
 
 def test_empty_folder(tmp_path):
-    assert 'no images (png, jpg, jpeg, webp, bmp, gif)' in _data_error(
-        str(tmp_path))
+    assert _data_error(str(tmp_path)) == \
+        f'no images (png, jpg, jpeg, webp, bmp, gif) found under {tmp_path}'
 
 
 def test_only_non_images(tmp_path):
     (tmp_path / 'a.txt').write_text('x')
     (tmp_path / 'b.tiff').write_bytes(b'x')
     (tmp_path / 'sub').mkdir()
-    assert 'no images' in _data_error(str(tmp_path))
+    assert _data_error(str(tmp_path)) == \
+        f'no images (png, jpg, jpeg, webp, bmp, gif) found under {tmp_path}'
 
 
 def test_only_unreadable_images(tmp_path):
     for name in ('a.png', 'b.jpg', 'c.gif', 'd.webp', 'e.bmp'):
         (tmp_path / name).write_bytes(b'not an image')
     message = _data_error(str(tmp_path))
-    assert 'none of the 5 images' in message
+    assert message.startswith(f'none of the 5 images under {tmp_path} could be read (e.g. ')
     assert not os.path.exists(str(tmp_path / image_cache.CACHE_DIR_NAME))
 
 

@@ -145,6 +145,38 @@ def test_one_step_moves_both_networks_and_k(tmp_path):
     assert updater.iteration == 1
 
 
+def unclipped_step(k, loss_real, loss_fake, gamma, lambda_k, how):
+    """k_t + lambda_k balance, written out here (k_t+1 is it clipped to [0, 1])."""
+    balance = gamma * loss_real - loss_fake if how == 'difference' \
+        else gamma - loss_fake / loss_real
+    return k + lambda_k * balance
+
+
+# (k_0, lambda_k): a step inside [0, 1], and one far past an end (clipped).
+@pytest.mark.parametrize('k_init, lambda_k', [(0.3, 0.05), (0.5, 1000.0)])
+@pytest.mark.parametrize('how', ['difference', 'ratio'])
+def test_k_after_one_update_is_the_clipped_control_step(tmp_path, how, k_init, lambda_k):
+    """The step's own reported losses give k_1, in the updater and in the
+    snapshot written after the update."""
+    config = tiny_mixture_config(k_init=k_init, lambda_k=lambda_k, gamma=0.7, k_balance=how,
+                                 epochs=1, updates_per_epoch=1, noise_std=0.1)
+    trainer = make_trainer(tmp_path, config)
+    observation = {}
+    with trainer.reporter.scope(observation):
+        trainer.updater.update()
+    assert observation['k'] == k_init  # reported: the k_t the step used
+    raw = unclipped_step(k_init, observation['loss_real'], observation['loss_fake'], 0.7,
+                         lambda_k, how)
+    assert (0 < raw < 1) == (lambda_k < 1), raw  # each case is the one it says
+    want = min(max(raw, 0.0), 1.0)
+    assert trainer.updater.k == pytest.approx(want, rel=1e-12, abs=0) and want != k_init
+
+    run = make_trainer(tmp_path, config, 'snapshot')
+    run.run()
+    snapshot = read_snapshot(str(tmp_path / 'snapshot' / 'model' / 'snapshot_iter_1.npz'))
+    assert float(snapshot['updater/k']) == pytest.approx(want, rel=1e-12, abs=0)
+
+
 def test_reported_values(tmp_path):
     config = tiny_mixture_config()
     trainer = make_trainer(tmp_path, config)
@@ -157,8 +189,8 @@ def test_reported_values(tmp_path):
     for key in ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k', 'M', 'h_std'):
         assert numpy.isfinite(observation[key])
     assert observation['h_std'] == pytest.approx(h_std, rel=1e-5) and h_std > 0
-    assert observation['M'] == pytest.approx(objective.convergence_measure(
-        observation['loss_real'], observation['loss_fake'], config.gamma))
+    real, fake = observation['loss_real'], observation['loss_fake']
+    assert observation['M'] == pytest.approx(real + abs(config.gamma * real - fake), rel=1e-12)
 
 
 def test_snapshot_resume_restores_k_iteration_and_optimizer_state(tmp_path):

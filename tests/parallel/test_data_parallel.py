@@ -4,6 +4,8 @@ state, write nothing but from process 0, resume with any number of
 processes, and stop together with one message. Every mpiexec runs under a
 timeout that kills its whole process group, so a hung process cannot hang CI."""
 import os
+import random
+import re
 import shutil
 import signal
 import subprocess
@@ -13,12 +15,10 @@ import time
 import numpy
 import pytest
 
-from conftest import ROOT, run_forked
+from began.training.snapshots import read_snapshot, snapshot_files
+from conftest import MPIEXEC, ROOT, mpi_marks, run_forked
 
-MPIEXEC = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(MPIEXEC), reason='no mpiexec next to this Python (run/_setup_venv '
-                                        'installs it: pip install mpi4py mpich)')
+pytestmark = mpi_marks()
 
 RANK_RUN = os.path.join(ROOT, 'tests', 'parallel', 'rank_run.py')
 MIXTURE = 'train_gaussian_mixture/train.py'
@@ -184,29 +184,99 @@ def test_an_error_in_one_process_during_setup_ends_all_with_one_line(tmp_path):
         'error: process 1 of 2: injected set-up failure'], result.stderr
 
 
-def test_ctrl_c_stops_every_process_after_the_same_update(tmp_path):
-    model = tmp_path / 'model'
-    command = [MPIEXEC, '-n', '2', sys.executable, os.path.join(ROOT, MIXTURE),
-               '--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 10 ** 6,
-               '--no-progress', '--model-dir', model, '--plot-dir', tmp_path / 'plot']
-    process = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True,
-                               env=dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT))
+def test_a_ctrl_c_during_the_stop_agreement_stops_all_after_the_next_update(tmp_path):
+    """The hang: a SIGINT whose handler ran as the stop agreement returned
+    was lost in every process, and the job trained on for ever."""
+    result = mpiexec([MIXTURE, '--n-z', 8, '--n-h', 8, '--hidden', 8, '--no-progress',
+                      '--updates-per-epoch', 10 ** 6, '--model-dir', tmp_path / 'model',
+                      '--plot-dir', tmp_path / 'plot'], tmp_path / 'dump',
+                     fault='sigint-in-agreement-5', timeout=60)
+    assert result.returncode == 128 + signal.SIGINT, result.stderr
+    assert result.stdout.count('snapshot written at iteration 6:') == 1, result.stdout
+    assert (tmp_path / 'model' / 'snapshot_iter_6.npz').exists()
+
+
+@pytest.fixture
+def busy_core():
+    """A process spinning on one core, as another user's job would."""
+    spinner = subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+    yield
+    spinner.kill()
+    spinner.wait()
+
+
+# Seconds a job may take to end after its Ctrl-C.
+ENDS_WITHIN = 20
+# (moment, seconds after it) of each Ctrl-C, seeded: 'start' is mpiexec's
+# start (imports, MPI, the set-up agreements), 'trained' the model.json
+# written (the first updates, the epoch-1 pictures, a snapshot every epoch).
+_seeded = random.Random(22)
+CTRL_C_MOMENTS = [(moment, round(_seeded.uniform(0, 4 if moment == 'start' else 1.5), 2))
+                  for moment in ['start', 'trained'] * 3]
+
+
+# The modules imported before the handler of a Ctrl-C in start-up is set.
+BEFORE_THE_HANDLER = ('/began/__init__.py', '/began/training/__init__.py',
+                      '/began/training/launch.py')
+
+
+def written_since(path, time_ns):
     try:
-        end = time.time() + 60
-        while not (model / 'model.json').exists():
-            assert process.poll() is None and time.time() < end, process.communicate()
-            time.sleep(0.05)
-        time.sleep(1.0)  # inside the training loop
-        process.send_signal(signal.SIGINT)  # mpiexec passes it to every process
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 128 + signal.SIGINT, err
-    assert 'Traceback' not in err and out.count('snapshot written at iteration') == 1
-    iteration = int(out.split('snapshot written at iteration ')[1].split(':')[0])
-    assert (model / f'snapshot_iter_{iteration}.npz').exists()
+        return os.stat(path).st_mtime_ns >= time_ns
+    except FileNotFoundError:
+        return False
+
+
+def test_ctrl_c_at_any_moment_ends_every_process(tmp_path, busy_core):
+    """A Ctrl-C at seeded moments, one a run, each run resuming the last:
+    every job ends within seconds; one stopped in training writes the
+    snapshot it names, which the next run resumes; one stopped earlier
+    ends with one line (or, before any of the script's code runs, as
+    Python ends on it). mpiexec passes the SIGINT to every process."""
+    model = tmp_path / 'model'
+    outcomes = {'stopped': 0, 'one line': 0}
+    for moment, delay in CTRL_C_MOMENTS:
+        resume = ['--resume'] if model.exists() and os.listdir(model) else []
+        command = [MPIEXEC, '-n', '2', sys.executable, os.path.join(ROOT, MIXTURE),
+                   '--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 5,
+                   '--epochs', 10 ** 5, '--plot-interval', 10 ** 5, '--no-progress',
+                   *resume, '--model-dir', model, '--plot-dir', tmp_path / 'plot']
+        newest = snapshot_files(str(model)) if resume else []
+        started = time.time_ns()
+        process = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                   env=dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT))
+        try:
+            end = time.time() + 60
+            while moment == 'trained' and not written_since(model / 'model.json', started) \
+                    and process.poll() is None and time.time() < end:
+                time.sleep(0.02)
+            time.sleep(delay)
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=ENDS_WITHIN)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+        where = (moment, delay, out, err)
+        last = err.strip().splitlines()[-1:]
+        if 'snapshot written at iteration ' in out:  # stopped in training
+            assert process.returncode == 128 + signal.SIGINT, where
+            iteration = int(out.split('snapshot written at iteration ')[1].split(':')[0])
+            assert snapshot_files(str(model))[0] == str(model / f'snapshot_iter_{iteration}.npz')
+            assert 'Traceback' not in err and out.count('stopped: model in') == 1, where
+            if newest:
+                assert f'resumed from {newest[0]} at iteration' in out, where
+            outcomes['stopped'] += 1
+        elif last == ['error: interrupted (snapshots already written are kept)']:
+            assert process.returncode == 128 + signal.SIGINT, where
+            outcomes['one line'] += 1
+        else:  # Python's start-up, before launch.interrupt_ends_at_once() ran
+            files = re.findall(r'File "([^"]+)"', err)
+            assert last in ([], ['KeyboardInterrupt']) and not any(
+                '/began/' in f and not f.endswith(BEFORE_THE_HANDLER) for f in files), where
+    assert outcomes['stopped'] >= 2 and outcomes['one line'] >= 1, outcomes
+    read_snapshot(snapshot_files(str(model))[0])  # the newest is whole
 
 
 @pytest.mark.parametrize('option', [['--mmd', '1'], ['--pull-away', '0.1'],

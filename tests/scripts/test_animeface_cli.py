@@ -3,10 +3,17 @@ import json
 import os
 import re
 
+import chainer
 import numpy
 import pytest
 from PIL import Image
 
+from began.metrics.face_modes import report as face_report
+from began.nets import build_models
+from began.nets.sampling import fixed_z, generate
+from began.pictures.grids import display_scale, tile, to_uint8_images
+from began.training.model_dir import load_model_dir
+from began.training.snapshots import read_snapshot
 from conftest import run_forked, run_script
 
 TINY = ['--dataset', 'toyfaces', '--num-images', 64, '--size', 16, '--n-h', 16,
@@ -35,7 +42,7 @@ def test_training_writes_grids_log_and_model(trained):
     log = json.loads((trained / 'model' / 'log').read_text())
     assert log[-1]['epoch'] == 2 and log[-1]['iteration'] == 16
     scored = [entry for entry in log if 'face_modes' in entry]
-    assert scored and 0 <= scored[-1]['face_modes'] <= 48
+    assert [e['epoch'] for e in scored] == [1, 2]  # values: the grid test below
     assert [e['epoch'] for e in log if 'speckle' in e] == [1, 2]   # every picture epoch
     assert all(e['speckle'] > 0 for e in log if 'speckle' in e)
     # Two epochs of 16x16 give no clean face: face_kl is left out, never NaN.
@@ -45,11 +52,28 @@ def test_training_writes_grids_log_and_model(trained):
     assert 'nan' not in (trained / 'stdout').read_text().lower()   # ...left blank
 
 
-def test_fixed_z_makes_grids_comparable(trained):
-    # Same z every epoch: grids differ only because G trained in between.
-    a = numpy.asarray(Image.open(trained / 'plot' / 'samples_epoch_1.png'))
-    b = numpy.asarray(Image.open(trained / 'plot' / 'samples_epoch_2.png'))
-    assert a.shape == b.shape and not numpy.array_equal(a, b)
+def test_each_epochs_grid_is_that_epochs_g_of_the_one_fixed_z(trained):
+    """samples_epoch_N.png is G as it was at the end of epoch N (read from
+    that epoch's snapshot) applied to fixed_z, the same z every epoch; the
+    log's face scores of epoch N are those of that G's score samples."""
+    config, _, _ = load_model_dir(str(trained / 'model'))
+    z = fixed_z(config, 100)
+    scale = display_scale(config.image_size)
+    log = json.loads((trained / 'model' / 'log').read_text())
+    scores = {row['epoch']: row for row in log if 'face_modes' in row}
+    grids = []
+    for epoch, iteration in ((1, 8), (2, 16)):
+        generator, _ = build_models(config)
+        arrays = read_snapshot(str(trained / 'model' / f'snapshot_iter_{iteration}.npz'))
+        chainer.serializers.NpzDeserializer(arrays, path='updater/model:gen/').load(generator)
+        want = tile(to_uint8_images(generate(generator, z)), 10, 10)
+        grid = numpy.asarray(Image.open(trained / 'plot' / f'samples_epoch_{epoch}.png'))
+        numpy.testing.assert_array_equal(grid[::scale, ::scale], want, err_msg=str(epoch))
+        grids.append(grid)
+        rescored = face_report(generate(generator, fixed_z(config, config.score_samples,
+                                                           key=1)))
+        assert {key: scores[epoch][key] for key in rescored} == pytest.approx(rescored)
+    assert not numpy.array_equal(*grids)  # G trained in between
 
 
 def test_plot_and_analogy(trained, tmp_path):
@@ -89,8 +113,10 @@ def test_analogy_of_a_mixture_model_is_refused(tmp_path):
                         '--no-progress')
     assert result.returncode == 0, result.stderr
     result = run_script('train_animeface/plot.py', '--model-dir', tmp_path / 'm')
+    assert result.stderr.splitlines() == [
+        f'error: {tmp_path / "m"} holds a model of the gaussian_mixture experiment, '
+        f'not of animeface'], result.stderr
     assert result.returncode == 2
-    assert 'holds a model of the gaussian_mixture experiment, not of animeface' in result.stderr
 
 
 def test_covering_preset_sets_its_terms_and_run_length(tmp_path):

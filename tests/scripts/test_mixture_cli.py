@@ -75,7 +75,8 @@ def test_compare_draws_models_side_by_side(trained):
     assert out.stat().st_size > 0
     result = run_script('train_gaussian_mixture/compare.py', '--model-dirs', trained / 'model',
                         '--labels', 'a', 'b', '--out', out)
-    assert result.returncode == 2 and '1 model directories but 2 labels' in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ['error: 1 model directories but 2 labels']
 
 
 COVERING = {'z_categories': 64, 'mmd': 1.0, 'mmd_batch': 256, 'lr': 1e-3, 'lr_d': 1e-4,
