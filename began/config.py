@@ -278,8 +278,8 @@ class Config:
     # fake_branch: they use D's pass over G(z), or G(z) itself, other than
     # through L(G(z)) (began/gradients.py's shortcut then does not hold).
     # batch_coupled: they compare the samples of a batch with each other (or
-    # draw a category per sample): a data-parallel run would compute them per
-    # process, on its share of the batch, so it refuses them.
+    # draw a category per sample): a data-parallel run gathers the whole batch
+    # for those began/coverage/ lists in Coverage.GATHERED and refuses others.
     def fake_branch_terms(self):
         """The names of the fake_branch terms this run turns on."""
         return self._turned_on('fake_branch')

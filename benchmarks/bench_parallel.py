@@ -3,6 +3,7 @@ per BEGAN update of the same global batch (not a test).
 
     flock /tmp/began-cpu.lock python benchmarks/bench_parallel.py mixture
     flock /tmp/began-cpu.lock python benchmarks/bench_parallel.py faces48 faces96
+    flock /tmp/began-cpu.lock python benchmarks/bench_parallel.py mixture mixture_covering
 
 Each case runs `python` (default threads) and `mpiexec -n N python` (1
 BLAS/OpenMP thread a process) in turn, --repeats times (interleaved), and
@@ -21,9 +22,12 @@ import time
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 
-# case: (experiment script, Config changes, warm-up updates, timed updates)
+# case: (experiment script, Config changes, warm-up updates, timed updates);
+# the changes' 'preset' names one of the script's PRESETS.
 CASES = {
     'mixture': ('train_gaussian_mixture/train.py', {}, 20, 500),
+    # --preset covering: the coverage terms on the whole batch, gathered.
+    'mixture_covering': ('train_gaussian_mixture/train.py', dict(preset='covering'), 10, 100),
     'faces48': ('train_animeface/train.py', dict(dataset='toyfaces', image_size=48,
                                                  num_images=64), 3, 20),
     'faces96': ('train_animeface/train.py', dict(dataset='toyfaces', image_size=96,
@@ -46,10 +50,13 @@ def worker(case):
     script, changes, warm, timed = CASES[case]
     experiment = runpy.run_path(os.path.join(ROOT, script))
     name = 'gaussian_mixture' if 'mixture' in script else 'animeface'
-    config = Config(**dict(experiment['PRESET'], experiment=name, **changes)).validate()
+    changes = dict(changes)
+    preset = experiment['PRESETS'][changes.pop('preset')] if 'preset' in changes else {}
+    config = Config(**dict(experiment['PRESET'], experiment=name, **preset,
+                           **changes)).validate()
     group = parallel.start()
     device = get_device(-1)
-    group.connect(device, config.batch_size)
+    group.connect(device, config)
     chainer.config.type_check = False
     gen, dis = group.synchronise(*build_models(config))
     iterator, _ = experiment['make_data'](config)

@@ -4,6 +4,12 @@ The updater (began/updater.py) computes BEGAN's own losses, then, only when
 a coverage term is on, hands what it computed to ``Coverage`` in one call
 and adds what comes back. The memory of past reals (--mmd-batch) and
 BEGAN-CS's fixed projection live here and travel with a snapshot.
+
+The terms that compare the samples of a batch see the whole batch through
+``Coverage.parts``: in one process (``OnePart``) it is all here; a
+data-parallel run (began/training/parallel.py) passes its own, which
+gathers every process's share, so each process computes such a term on the
+whole batch, as one process would.
 """
 from typing import Any, Callable, NamedTuple
 
@@ -36,12 +42,34 @@ class Terms(NamedTuple):
     g: Any        # added to L_G
 
 
+class OnePart:
+    """The batch is all in this process: the parts of a data-parallel run
+    (training/parallel.py's ``ProcessParts``) with one process."""
+    count = 1   # processes sharing the batch
+
+    @staticmethod
+    def gather(v):
+        """The whole batch from this process's share (a Variable keeps its
+        graph, so the gradient flows back to the share)."""
+        return v
+
+    @staticmethod
+    def share(a):
+        """This process's rows of a whole-batch array."""
+        return a
+
+
 class Coverage:
     """The coverage terms a Config turns on: ``coverage(step)`` gives the
     step's Terms; ``active`` is False for the post's configuration."""
 
-    def __init__(self, config):
+    #: The batch-coupled terms (config.py marks them) computed here on the
+    #: whole batch through ``parts``; a data-parallel run refuses any other.
+    GATHERED = ('z_categories', 'margin', 'pull_away', 'code_matching', 'mmd')
+
+    def __init__(self, config, parts=OnePart):
         self.config = config
+        self.parts = parts
         self.mmd_memory = None   # --mmd-batch: the reals of the last steps
         self._projection = None
 
@@ -52,19 +80,23 @@ class Coverage:
         return bool(self.config.fake_branch_terms())
 
     def __call__(self, step):
-        config = self.config
+        config, gather = self.config, self.parts.gather
         pushed, d, g = None, 0, 0
         if config.margin > 0:
-            # (the cap stays on the device: no wait for L(x) mid-step)
-            pushed = terms.capped_fake_loss(step.fake, step.rec_fake,
-                                            config.margin * step.loss_real.array)
+            # Each fake's own capped error (a mean over this share); the cap
+            # follows the whole batch's L(x), the mean of the equal shares'
+            # (it stays on the device: no wait for L(x) mid-step).
+            loss_real = gather(step.loss_real.array.reshape(1)).mean()
+            pushed = terms.capped_fake_loss(step.fake, step.rec_fake, config.margin * loss_real)
         if config.latent_recovery > 0:
             d = d + terms.latent_recovery(step.h_fake, step.z, self.projection(step.x),
                                           config.latent_recovery)
+        if config.pull_away > 0 or config.code_matching > 0:
+            h_fake = gather(step.h_fake)
         if config.pull_away > 0:
-            g = g + terms.pull_away(step.h_fake, config.pull_away)
+            g = g + terms.pull_away(h_fake, config.pull_away)
         if config.code_matching > 0:
-            g = g + terms.code_matching(step.h_fake, step.h_real, config.code_matching)
+            g = g + terms.code_matching(h_fake, gather(step.h_real.array), config.code_matching)
         if config.mmd > 0 or config.sliced_wasserstein > 0:
             fakes, reals = self.mmd_points(step)
             if config.mmd > 0:
@@ -74,28 +106,34 @@ class Coverage:
         return Terms(pushed, d, g)
 
     def mmd_points(self, step):
-        """The MMD's fakes and reals (or their codes): the step's batch, or
-        with --mmd-batch N, N fakes (the step's and G of more z) and up to N
-        reals (the step's and those of the last steps, kept here)."""
-        config, x = self.config, step.x
+        """The MMD's fakes and reals (or their codes), of the whole batch:
+        the step's, or with --mmd-batch N, N fakes (the step's and G of more
+        z) and up to N reals (the step's and those of the last steps, kept
+        here). Each process makes its share of the more fakes, from its
+        share of the z one process draws (the step's ``rs`` shares draws
+        out), and of the past reals' codes."""
+        config, gather, share = self.config, self.parts.gather, self.parts.share
         code = config.mmd_space == 'code'
+        x = gather(step.x)
         n, b = config.mmd_batch, len(x)
+        h_real = gather(step.h_real.array) if code else None
         if n <= b:
-            return (step.h_fake, step.h_real) if code else (step.fake, x)
+            return (gather(step.h_fake), h_real) if code else (gather(step.fake), x)
         xp = chainer.backend.get_array_module(x)
-        more = step.generator(sample_z(step.rs, n - b, config.n_z, config.z_categories))
+        more = step.generator(sample_z(step.rs, (n - b) // self.parts.count, config.n_z,
+                                       config.z_categories))
         past = x[:0] if self.mmd_memory is None else \
             chainer.backend.get_device_from_array(x).send(self.mmd_memory)
         reals = xp.concatenate([x, past])
         self.mmd_memory = reals[:n - b]
         if not code:
-            return F.concat([step.fake, more], axis=0), reals
-        fakes = F.concat([step.h_fake, step.encode(more)], axis=0)
+            return F.concat([gather(step.fake), gather(more)], axis=0), reals
+        fakes = F.concat([gather(step.h_fake), gather(step.encode(more))], axis=0)
         if not len(past):
-            return fakes, step.h_real.array
+            return fakes, h_real
         with chainer.no_backprop_mode():
-            h_past = step.encode(past).array
-        return fakes, xp.concatenate([step.h_real.array, h_past])
+            h_past = gather(step.encode(share(past)).array)
+        return fakes, xp.concatenate([h_real, h_past])
 
     def projection(self, like):
         """BEGAN-CS's fixed P (z -> h's space), made once on ``like``'s device."""

@@ -36,6 +36,7 @@ from chainer.functions.normalization import batch_normalization
 from chainermn.functions.batch_normalization import MultiNodeBNImplSelector
 from chainermn.links import MultiNodeBatchNormalization
 
+from began.coverage.step import Coverage
 from began.errors import BeganError, ConfigError
 from began.training import launch
 from began.updater import BeganUpdater
@@ -155,13 +156,17 @@ class Group:
         if batch_size % self.size:
             raise ConfigError(f'--batch-size {batch_size} does not split evenly over '
                               f'{self.size} processes; use a multiple of {self.size}')
-        coupled = config.batch_coupled_terms()
-        if coupled:
+        ungathered = [n for n in config.batch_coupled_terms() if n not in Coverage.GATHERED]
+        if ungathered:
             # Each process would compute them on its share of the batch alone:
             # other maths than one process's, so refused rather than approximated.
-            raise ConfigError(f"{', '.join('--' + n.replace('_', '-') for n in coupled)} "
+            raise ConfigError(f"{', '.join('--' + n.replace('_', '-') for n in ungathered)} "
                               f'compare samples across the batch and run in one process '
                               f'only, not under mpiexec with {self.size}')
+        if config.mmd > 0 and config.mmd_batch % self.size:
+            raise ConfigError(f'--mmd-batch {config.mmd_batch} does not split evenly over '
+                              f'{self.size} processes (each makes its share of the MMD\'s '
+                              f'fakes); use a multiple of {self.size}')
 
     def synchronise(self, *links):
         """The links with every batch normalisation synchronised."""
@@ -280,6 +285,7 @@ class DataParallelUpdater(BeganUpdater):
             chainermn.create_multi_node_optimizer(gen_optimizer, group.comm),
             chainermn.create_multi_node_optimizer(dis_optimizer, group.comm),
             config, device=device)
+        self.coverage = Coverage(config, ProcessParts(group.comm))
 
     def step_random_state(self, xp):
         return DrawShare(super().step_random_state(xp), self.group.rank, self.group.size)
@@ -321,7 +327,7 @@ class BatchShare(chainer.dataset.Iterator):
 class DrawShare:
     """A step's RandomState whose draws are made for the whole batch (the
     same numbers one process draws) and shared out by rows."""
-    DRAWS = ('uniform', 'normal')
+    DRAWS = ('uniform', 'normal', 'randint')
 
     def __init__(self, random_state, rank, size):
         self.random_state, self.rank, self.size = random_state, rank, size
@@ -333,10 +339,42 @@ class DrawShare:
         draw = getattr(self.random_state, name)
 
         def share(a, b, size):
+            size = (size,) if numpy.ndim(size) == 0 else tuple(size)
             rows = size[0]
-            whole = draw(a, b, (rows * self.size,) + tuple(size[1:]))
+            whole = draw(a, b, (rows * self.size,) + size[1:])
             return whole[self.rank * rows:(self.rank + 1) * rows]
         return share
+
+
+class ProcessParts:
+    """The coverage terms' view of the batch across the processes
+    (began/coverage/step.py's ``parts``): every process gathers the shares
+    and computes a term on the whole batch, as one process would.
+
+    No gradient scaling: ChainerMN's allgather sums, in its backward pass,
+    the gradients every process computed for this share, so this share gets
+    N times the gradient of a term every process computes alike; the
+    multi-node optimizer's mean over the N processes then gives, for each
+    weight, the sum over the shares, which is one process's gradient."""
+
+    def __init__(self, comm):
+        self.comm, self.count, self.rank = comm, comm.size, comm.rank
+
+    def gather(self, v):
+        """The whole batch in process order; a Variable's gradient flows
+        back to this process's share."""
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', FutureWarning)  # "experimental"
+            if isinstance(v, chainer.Variable):
+                return chainer.functions.concat(chainermn.functions.allgather(self.comm, v),
+                                                axis=0)
+            xp = chainer.backend.get_array_module(v)
+            return xp.concatenate(self.comm.allgather(xp.ascontiguousarray(v)))
+
+    def share(self, a):
+        """This process's rows of a whole-batch array."""
+        rows = len(a) // self.count
+        return a[self.rank * rows:(self.rank + 1) * rows]
 
 
 # --- batch normalisation -----------------------------------------------------

@@ -36,3 +36,17 @@ def test_update_core_fits_on_one_screen():
     update_core = next(node for node in ast.walk(tree)
                        if isinstance(node, ast.FunctionDef) and node.name == 'update_core')
     assert update_core.end_lineno - update_core.lineno + 1 <= 50
+
+
+@pytest.mark.parametrize('module', sorted(p.name for p in (BEGAN / 'coverage').glob('*.py')))
+def test_the_coverage_terms_know_no_mpi(module):
+    """A data-parallel run hands Coverage its gather (training/parallel.py)."""
+    imported = imported_modules(BEGAN / 'coverage' / module)
+    assert not [name for name in imported
+                if name.startswith(('chainermn', 'mpi4py', 'began.training'))], imported
+
+
+def test_the_gathered_terms_are_the_batch_coupled_ones():
+    from began.config import fields_marked
+    from began.coverage import Coverage
+    assert set(Coverage.GATHERED) <= set(fields_marked('batch_coupled'))

@@ -32,6 +32,20 @@ ONE_UPDATE = {
                       '--n-h', 16, '--score-samples', 50]),
     'mixture': (MIXTURE, ['--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 1]),
 }
+# Every batch-coupled coverage term, two updates (the second MMD sees the
+# first's reals in its memory): --preset covering on the mixture (its
+# categories and MMD batch scaled to the tiny nets), and on the faces the
+# MMD on D's codes beside the other terms, through batch-normalised nets.
+COVERING = {
+    'mixture': (MIXTURE, ['--preset', 'covering', '--n-z', 8, '--n-h', 8, '--hidden', 8,
+                          '--z-categories', 4, '--mmd-batch', 32, '--anneal-epochs', 0,
+                          '--updates-per-epoch', 2]),
+    'faces, mmd on codes': (FACES, ['--dataset', 'toyfaces', '--num-images', 32, '--size', 16,
+                                    '--n-h', 16, '--score-samples', 50, '--z-categories', 4,
+                                    '--mmd', 1, '--mmd-space', 'code', '--mmd-batch', 32,
+                                    '--pull-away', 0.5, '--code-matching', 0.5,
+                                    '--margin', 2]),
+}
 # Biases feeding a batch norm: their true gradient is 0, so what they get is
 # rounding noise, different in one process and in two (Adam's m and v too).
 NOISE_ONLY = ('dis/convs/0/b', 'dis/convs/1/b', 'dis/convs/2/b', 'dis/convs/3/b',
@@ -81,9 +95,8 @@ def assert_one_process_maths(solo, group):
     assert float(solo['k']) != 0.1  # k_t did move
 
 
-@pytest.mark.parametrize('case', sorted(ONE_UPDATE))
-def test_one_update_on_2x8_equals_one_on_1x16(tmp_path, case):
-    script, options = ONE_UPDATE[case]
+def one_and_two_processes(tmp_path, script, options):
+    """An epoch of batch 16 in one process and in 2 x 8: their states."""
     options = [script, *options, '--batch-size', 16, '--epochs', 1, '--k-init', 0.1,
                '--no-early-check', '--no-progress']
     (tmp_path / 'solo').mkdir()
@@ -94,11 +107,28 @@ def test_one_update_on_2x8_equals_one_on_1x16(tmp_path, case):
     two = mpiexec([*options, '--model-dir', tmp_path / 'two' / 'model',
                    '--plot-dir', tmp_path / 'two' / 'plot'], tmp_path / 'two')
     assert two.returncode == 0, two.stderr
-    one = state(tmp_path / 'solo' / 'rank_0.npz')
+    return state(tmp_path / 'solo' / 'rank_0.npz'), state(tmp_path / 'two' / 'rank_0.npz')
+
+
+@pytest.mark.parametrize('case', sorted(ONE_UPDATE))
+def test_one_update_on_2x8_equals_one_on_1x16(tmp_path, case):
+    one, two = one_and_two_processes(tmp_path, *ONE_UPDATE[case])
     assert one['iteration'] == 1 and one['optimizer:dis/t'] == 1
-    assert_one_process_maths(one, state(tmp_path / 'two' / 'rank_0.npz'))
+    assert_one_process_maths(one, two)
     if case == 'faces':
         assert 'model:dis/conv_bns/0/avg_var' in one  # synchronised BN, Chainer's names
+
+
+@pytest.mark.parametrize('case', sorted(COVERING))
+def test_covering_updates_on_2x8_equal_those_on_1x16(tmp_path, case):
+    """The batch-coupled terms on the whole batch, gathered: the same
+    categories and extra z as one process, and its gradients (not N times
+    them, nor a share's)."""
+    one, two = one_and_two_processes(tmp_path, *COVERING[case])
+    assert one['iteration'] == 2 and one['optimizer:gen/t'] == 2
+    assert_one_process_maths(one, two)
+    assert one['mmd_memory'].shape[0] == 32 - 16  # the MMD's memory: the last reals
+    numpy.testing.assert_array_equal(one['mmd_memory'], two['mmd_memory'])
 
 
 @pytest.fixture(scope='module')
@@ -279,15 +309,14 @@ def test_ctrl_c_at_any_moment_ends_every_process(tmp_path, busy_core):
     read_snapshot(snapshot_files(str(model))[0])  # the newest is whole
 
 
-@pytest.mark.parametrize('option', [['--mmd', '1'], ['--pull-away', '0.1'],
-                                    ['--z-categories', '4']])
-def test_batch_coupled_terms_are_refused_with_more_than_one_process(tmp_path, option):
-    """They compare samples across the batch: per process, on its share,
-    they would be other maths than one process's, so a one-line error."""
-    result = mpiexec([MIXTURE, '--n-z', 8, '--n-h', 8, '--hidden', 8, *option,
-                      '--model-dir', tmp_path / 'model', '--plot-dir', tmp_path / 'plot'],
-                     tmp_path / 'dump')
+def test_an_mmd_batch_that_does_not_split_over_the_processes_is_refused(tmp_path):
+    """Each process makes its share of the MMD's extra fakes: an odd
+    --mmd-batch over 2 processes is a one-line error, as an odd batch is."""
+    result = mpiexec([MIXTURE, '--n-z', 8, '--n-h', 8, '--hidden', 8, '--mmd', 1,
+                      '--mmd-batch', 17, '--model-dir', tmp_path / 'model',
+                      '--plot-dir', tmp_path / 'plot'], tmp_path / 'dump')
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and option[0] in lines[0] and 'one process' in lines[0], lines
+    assert len(lines) == 1 and '--mmd-batch 17' in lines[0] and 'multiple of 2' in lines[0], \
+        lines
     assert not (tmp_path / 'model').exists()
