@@ -42,8 +42,12 @@ def test_bad_arguments_and_values_are_one_line_naming_them(tmp_path):
 
 def test_page_is_there_when_part_one_ends(tmp_path):
     """DEMO_PARTS=1 stops where part 2 would start: index.html then shows
-    part 1's sections, and the terminal said where to open it."""
+    part 1's sections, and the terminal said where to open it. An earlier
+    demo's output is replaced, so no stale faces show."""
     out = tmp_path / 'demo'
+    (out / 'faces' / 'plot').mkdir(parents=True)
+    (out / 'faces' / 'plot' / 'samples.png').write_bytes(b'')
+    (out / '.began-demo').write_text('')
     result = demo(out, timeout=600, DEMO_PARTS='1', DEMO_COVER_EPOCHS='1')
     assert result.returncode == 0, result.stderr[-2000:]
     banners = re.findall(r'^== part (\d)/2 ', result.stdout, re.M)
