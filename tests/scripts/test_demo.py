@@ -25,6 +25,7 @@ def test_bad_arguments_and_values_are_one_line_naming_them(tmp_path):
             ([inputs / 'a_file'], {}, ['cannot write to the output folder']),
             ([inputs], {}, ['holds other files and no earlier demo']),
             ([out], {'DEMO_COVER_EPOCHS': '0'}, ['DEMO_COVER_EPOCHS', whole_number, "'0'"]),
+            ([out], {'DEMO_MIXTURE_UPDATES': '1e3'}, ['DEMO_MIXTURE_UPDATES', whole_number]),
             ([out], {'DEMO_FACE_SIZE': 'big'}, ['DEMO_FACE_SIZE', whole_number, "'big'"]),
             ([out], {'DEMO_FACE_EPOCHS': '0'}, ['DEMO_FACE_EPOCHS', whole_number]),
             ([out], {'DEMO_FACE_IMAGES': '-5'}, ['DEMO_FACE_IMAGES', whole_number, "'-5'"]),
@@ -48,7 +49,8 @@ def test_page_is_there_when_part_one_ends(tmp_path):
     (out / 'faces' / 'plot').mkdir(parents=True)
     (out / 'faces' / 'plot' / 'samples.png').write_bytes(b'')
     (out / '.began-demo').write_text('')
-    result = demo(out, timeout=600, DEMO_PARTS='1', DEMO_COVER_EPOCHS='1')
+    result = demo(out, timeout=600, DEMO_PARTS='1', DEMO_MIXTURE_UPDATES='10',
+                  DEMO_COVER_EPOCHS='1')
     assert result.returncode == 0, result.stderr[-2000:]
     banners = re.findall(r'^== part (\d)/2 ', result.stdout, re.M)
     assert banners == ['1', '1'], result.stdout
