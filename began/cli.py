@@ -12,7 +12,6 @@ from began.command_line import (  # noqa: F401  (the scripts import them from he
 from began.errors import ConfigError
 
 
-
 def load_main(parser, experiment, argv=None):
     """Parse the options every loading script shares and read the model
     directory: (config, generator, discriminator, args). Nothing is written:
