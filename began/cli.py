@@ -1,56 +1,15 @@
-"""What the experiments' scripts share: argument parsing with one-line
-errors, and the whole train.py flow (config, data, trainer, resume)."""
+"""What the experiments' scripts share: the loading scripts' options and the
+whole train.py flow (config, data, trainer, resume). The one-line errors and
+output checks under them are began.command_line's, imported here too."""
 import argparse
 import os
 import sys
 import warnings
 
 from began import config as config_module
-from began.errors import BeganError, ConfigError
-
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a bad value is one line, not usage + error."""
-
-    def error(self, message):
-        self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
-
-
-def fail(message):
-    """Print a one-line error and exit with status 2."""
-    sys.stderr.write(f'error: {message}\n')
-    sys.exit(2)
-
-
-def one_line_warning(message, category, filename, lineno, file=None, line=None):
-    """warnings.showwarning for the scripts: 'warning: ...', no source line."""
-    (file or sys.stderr).write(f'warning: {message}\n')
-
-
-def guarded(main):
-    """Run ``main``; user-fixable errors become one line on stderr (status
-    2), warnings one line each, and Ctrl-C outside the training loop (which
-    handles it itself) a one-line notice (status 130)."""
-    def wrapper(argv=None):
-        with warnings.catch_warnings():
-            warnings.showwarning = one_line_warning
-            try:
-                return main(argv)
-            except BeganError as e:
-                fail(str(e))
-            except KeyboardInterrupt:
-                sys.stderr.write('error: interrupted (snapshots already written are kept)\n')
-                sys.exit(130)
-    wrapper.__doc__ = main.__doc__
-    return wrapper
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
-    return value
+from began.command_line import (  # noqa: F401  (the scripts import them from here)
+    ArgumentParser, check_writable, fail, guarded, open_output, positive_int)
+from began.errors import ConfigError
 
 
 def load_main(parser, experiment, argv=None):
@@ -73,13 +32,6 @@ def load_main(parser, experiment, argv=None):
     discriminator.to_device(device)
     check_writable(args.out, 'output folder')
     return config, generator, discriminator, args
-
-
-def open_output(path, what='output folder'):
-    """Make the output folder: the first write, once every input was read."""
-    check_writable(path, what)
-    os.makedirs(path, exist_ok=True)
-    return path
 
 
 def explicit_dests(parser, argv):
@@ -129,25 +81,6 @@ def resumed_config(saved, args, given):
     if changes:
         print('resuming with changed ' + ', '.join(f'{k}={v!r}' for k, v in changes.items()))
     return saved.replace(**changes).validate()
-
-
-def check_writable(path, what):
-    """Raise ConfigError unless ``path`` is a folder we can write in, or one
-    we could make. Creates nothing: a probe file is written in the nearest
-    existing folder and removed."""
-    existing = os.path.abspath(path)
-    while not os.path.lexists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        where = '' if existing == os.path.abspath(path) else f'{existing} '
-        raise ConfigError(f'cannot write to the {what} {path} ({where}is a file, not a folder)')
-    probe = os.path.join(existing, f'.write-test-{os.getpid()}')
-    try:
-        with open(probe, 'w'):
-            pass
-        os.remove(probe)
-    except OSError as e:
-        raise ConfigError(f'cannot write to the {what} {path} ({e.strerror or e})') from None
 
 
 def compare_args(description, argv):

@@ -16,7 +16,7 @@ import json
 import os
 import re
 
-from began.cli import ArgumentParser, check_writable, guarded
+from began.command_line import ArgumentParser, check_writable, guarded
 from began.errors import BeganError
 
 # Caption of each kind of picture, by file-name pattern (epoch pictures:

@@ -2,7 +2,6 @@
 output folders) is checked before anything is written: a bad one is one
 line, 'error: ...' naming it (status 2), and the output is never made."""
 import os
-import subprocess
 
 import pytest
 from PIL import Image
@@ -117,31 +116,3 @@ def test_html_index_inputs(inputs, tmp_path):
         assert result.returncode == 2 and 'Traceback' not in result.stderr, result.stderr
         assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
     assert not (run / 'index.html').exists()
-
-
-def demo(*args, **env):
-    return subprocess.run([os.path.join(ROOT, 'run', 'demo'), *map(str, args)],
-                          capture_output=True, text=True, env=dict(os.environ, **env),
-                          timeout=120)
-
-
-def test_demo_arguments(inputs, tmp_path):
-    out = tmp_path / 'out'
-    before = sorted(os.listdir(inputs))
-    for args, env, message in [
-            ([out, 'extra'], {}, 'takes one argument at most, OUT_DIR (got 2'),
-            (['--fast'], {}, 'unknown option --fast'),
-            ([inputs / 'a_file'], {}, 'cannot write to the output folder'),
-            ([out], {'DEMO_FACE_SIZE': 'big'}, "DEMO_FACE_SIZE must be a positive integer, got 'big'"),
-            ([out], {'DEMO_FACE_SIZE': '40'}, 'size must be a multiple of 16'),
-            ([out], {'DEMO_FACE_EPOCHS': '0'}, 'epochs must be >= 1'),
-            ([inputs], {}, 'holds other files and no earlier demo')]:
-        result = demo(*args, **env)
-        assert result.returncode == 2, (args, result.stderr)
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and lines[0].startswith('error: run/demo: '), result.stderr
-        assert message in lines[0], (message, lines[0])
-        assert not out.exists()
-    assert sorted(os.listdir(inputs)) == before  # a folder of other files is left alone
-    result = demo('--help')
-    assert result.returncode == 0 and 'Usage: run/demo [OUT_DIR]' in result.stdout
