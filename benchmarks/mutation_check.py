@@ -130,6 +130,9 @@ def copy_of_head(where):
     archive = subprocess.run(['git', '-C', ROOT, 'archive', 'HEAD'], capture_output=True,
                              check=True).stdout
     subprocess.run(['tar', '-x', '-C', where], input=archive, check=True)
+    # This checkout's venv up to date first: otherwise a script of the copy
+    # that sources run/_env.sh would reinstall it, pointing it at the copy.
+    subprocess.run([os.path.join(ROOT, 'run', '_setup_venv')], check=True)
     os.symlink(os.path.join(ROOT, '.venv'), os.path.join(where, '.venv'))
     return subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'],
                           capture_output=True, text=True, check=True).stdout.strip()

@@ -256,7 +256,7 @@ def test_ctrl_c_at_any_moment_ends_every_process(tmp_path, busy_core):
     every job ends within seconds; one stopped in training writes the
     snapshot it names, which the next run resumes; one stopped earlier
     ends with one line (or, before any of the script's code runs, as
-    Python ends on it). mpiexec passes the SIGINT to every process."""
+    Python ends on it, with a KeyboardInterrupt traceback). mpiexec passes the SIGINT to every process."""
     model = tmp_path / 'model'
     outcomes = {'stopped': 0, 'one line': 0}
     for moment, delay in CTRL_C_MOMENTS:
@@ -297,8 +297,11 @@ def test_ctrl_c_at_any_moment_ends_every_process(tmp_path, busy_core):
             outcomes['one line'] += 1
         else:  # Python's start-up, before launch.interrupt_ends_at_once() ran
             # (a SIGINT can land inside an import that began/__init__.py
-            # starts before the handler is installed: Python's own ending)
-            assert last in ([], ['KeyboardInterrupt']), where
+            # starts before the handler is installed: Python's own ending,
+            # which may wrap the KeyboardInterrupt, as a class body's
+            # __set_name__ does in a RuntimeError)
+            assert last in ([], ['KeyboardInterrupt']) or \
+                'KeyboardInterrupt' in err and 'Traceback' in err, where
             assert process.returncode != 0, where
     assert outcomes['stopped'] >= 2 and outcomes['one line'] >= 1, outcomes
     read_snapshot(snapshot_files(str(model))[0])  # the newest is whole
