@@ -53,6 +53,9 @@ def write_atomic(path, write, tmp=None, mode='wb'):
         except OSError as e:
             error = write_error(path, e)
             _collect_quietly(e)
+        except BaseException as e:  # a second Ctrl-C mid-write: it goes on up
+            _collect_quietly(e)
+            raise
         raise error  # outside the except: the OSError's frames are gone
     finally:
         with contextlib.suppress(OSError):
@@ -60,11 +63,11 @@ def write_atomic(path, write, tmp=None, mode='wb'):
 
 
 def _collect_quietly(error):
-    """NumPy's zip writer that failed mid-write (a full disk) stays in the
-    error's frames; collected later, its __del__ fails again on the closed
+    """NumPy's zip writer that failed mid-write (a full disk, an interrupt)
+    stays in the error's frames; collected later, its __del__ fails again on the closed
     file and Python prints "Exception ignored in ZipFile.__del__" with a
-    traceback. The failure is reported once, as WriteError: collect it now,
-    quietly."""
+    traceback. The failure is reported once (WriteError, or the interrupt's
+    one line): collect it now, quietly."""
     hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
     try:
         while error is not None:

@@ -4,18 +4,21 @@ snapshot attempt and one line naming the path and the cause; the run exits
 non-zero, never with "done"; the last good snapshot stays and no temporary
 file is left. (Pictures and curves only warn: tests/scripts/test_bad_inputs.py.)"""
 import errno
+import gc
 import json
 import os
 import re
+import sys
 
 import chainer
+import numpy
 import pytest
 from chainer.training.extensions import log_report
 
 import began.training.model_dir
 from began.data.mixture import MixtureIterator
 from began.nets import build_models
-from began.training.model_dir import WriteError
+from began.training.model_dir import WriteError, write_atomic
 from began.training.trainer import build_trainer, run
 from conftest import fill_but_pages, run_forked, tiny_mixture_config
 
@@ -106,3 +109,25 @@ def test_a_really_full_disk(tiny_tmpfs, tmp_path):
     assert f'({NO_SPACE}); training stopped at iteration 5; ' in lines[0]
     assert set(os.listdir(model)) <= {'model.json', 'train.lock', 'generator.npz',
                                       'discriminator.npz', 'log'}, os.listdir(model)
+
+
+def test_an_interrupt_mid_write_leaves_no_complaint_for_later(tmp_path, monkeypatch):
+    """A second Ctrl-C during a snapshot write: the KeyboardInterrupt comes
+    out of NumPy's zip writer, which is collected there and then, quietly,
+    not at exit with "Exception ignored in ZipFile.__del__"; no temporary
+    file is left."""
+    class Interrupts:
+        def __array__(self, dtype=None, copy=None):
+            raise KeyboardInterrupt
+
+    unraisable = []
+    monkeypatch.setattr(sys, 'unraisablehook', unraisable.append)
+    try:
+        write_atomic(str(tmp_path / 'snapshot.npz'),
+                     lambda f: numpy.savez(f, a=numpy.zeros(1000), b=Interrupts()))
+    except KeyboardInterrupt:
+        pass
+    else:
+        pytest.fail('the interrupt was lost')
+    gc.collect()
+    assert unraisable == [] and os.listdir(tmp_path) == []
