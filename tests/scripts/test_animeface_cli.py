@@ -82,13 +82,13 @@ def test_plot_and_analogy(trained, tmp_path):
     for i, color in enumerate([(255, 0, 0), (0, 0, 255), (0, 255, 0)]):
         Image.new('RGB', (20, 30), color).save(images / f'{i}.png')
     out = trained / 'out'
-    result = run_script('train_animeface/plot.py', '--model-dir', trained / 'model', '--out', out,
+    result = run_forked('train_animeface/plot.py', '--model-dir', trained / 'model', '--out', out,
                         '--rows', 3, '--cols', 4, '--image-dir', images)
     assert result.returncode == 0, result.stderr
     samples = Image.open(out / 'samples.png')
     assert samples.width > samples.height      # 3 rows x 4 columns
     assert (out / 'real.png').exists()
-    result = run_script('train_animeface/analogy.py', '--model-dir', trained / 'model',
+    result = run_forked('train_animeface/analogy.py', '--model-dir', trained / 'model',
                         '--out', out, '--pairs', 3, '--steps', 4, '--invert-steps', 5,
                         '--images', images / '0.png', images / '1.png')
     assert result.returncode == 0, result.stderr
@@ -108,11 +108,11 @@ def test_plot_and_analogy(trained, tmp_path):
 
 
 def test_analogy_of_a_mixture_model_is_refused(tmp_path):
-    result = run_script('train_gaussian_mixture/train.py', '--epochs', 1, '--updates-per-epoch', 2,
+    result = run_forked('train_gaussian_mixture/train.py', '--epochs', 1, '--updates-per-epoch', 2,
                         '--n-z', 4, '--model-dir', tmp_path / 'm', '--plot-dir', tmp_path / 'p',
                         '--no-progress')
     assert result.returncode == 0, result.stderr
-    result = run_script('train_animeface/plot.py', '--model-dir', tmp_path / 'm')
+    result = run_forked('train_animeface/plot.py', '--model-dir', tmp_path / 'm')
     assert result.stderr.splitlines() == [
         f'error: {tmp_path / "m"} holds a model of the gaussian_mixture experiment, '
         f'not of animeface'], result.stderr
@@ -122,9 +122,10 @@ def test_analogy_of_a_mixture_model_is_refused(tmp_path):
 def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
     """--preset covering: the covering terms on (the MMD on D's codes) and
     its own length, 16 epochs, the last 2 annealed; then it stops."""
-    result = run_script('train_animeface/train.py', '--preset', 'covering', '--dataset',
+    result = run_forked('train_animeface/train.py', '--preset', 'covering', '--dataset',
                         'toyfaces', '--num-images', 16, '--size', 16, '--n-h', 16,
                         '--batch-size', 8, '--score-samples', 50, '--no-progress',
+                        '--plot-interval', 16,   # pictures and scores at the end only
                         '--model-dir', tmp_path / 'model', '--plot-dir', tmp_path / 'plot')
     assert result.returncode == 0, result.stderr
     saved = json.loads((tmp_path / 'model' / 'model.json').read_text())
@@ -137,7 +138,7 @@ def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
 
 def test_compare_draws_models_side_by_side(trained, tmp_path):
     out = tmp_path / 'compare.png'
-    result = run_script('train_animeface/compare.py', '--model-dirs', trained / 'model',
+    result = run_forked('train_animeface/compare.py', '--model-dirs', trained / 'model',
                         trained / 'model', '--labels', 'post', 'covering', '--out', out)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if 'face_modes' in line]
@@ -145,6 +146,6 @@ def test_compare_draws_models_side_by_side(trained, tmp_path):
     assert lines[0].split(':')[1] == lines[1].split(':')[1]   # one model, one score
     picture = Image.open(out)
     assert picture.width > 1.5 * picture.height   # two panels side by side
-    refused = run_script('train_animeface/compare.py', '--model-dirs', trained / 'model',
+    refused = run_forked('train_animeface/compare.py', '--model-dirs', trained / 'model',
                          '--labels', 'a', 'b', '--out', out)
     assert refused.returncode == 2 and '1 model directories but 2 labels' in refused.stderr

@@ -17,7 +17,7 @@ from began.data.mixture import MixtureIterator
 from began.nets import build_models
 from began.training.model_dir import save_model_dir
 from began.training.trainer import build_trainer
-from conftest import ROOT, assert_one_line_error, run_forked, run_script, tiny_mixture_config
+from conftest import ROOT, assert_one_line_error, run_forked, tiny_mixture_config
 
 MIXTURE = 'train_gaussian_mixture/train.py'
 PLOT = 'train_gaussian_mixture/plot.py'
@@ -234,7 +234,7 @@ def test_pickled_objects_are_refused_and_never_run(tmp_path, trained):
         numpy.savez(snapshot, **{k: npz[k] for k in npz.files}, **{'updater/payload': evil})
 
     # A fresh interpreter, the way a user runs a downloaded model.
-    result = run_script(PLOT, '--model-dir', model, '--out', tmp_path / 'o')
+    result = run_forked(PLOT, '--model-dir', model, '--out', tmp_path / 'o')
     assert_one_line_error(result, f'{model / "generator.npz"} holds a pickled object; '
                                   f'refusing to load it (it could run code)')
     result = run_forked(MIXTURE, '--resume', snapshot, '--model-dir', tmp_path / 'm2',

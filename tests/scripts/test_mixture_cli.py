@@ -36,11 +36,11 @@ def test_training_writes_pictures_log_and_model(trained):
 
 def test_plot_and_analogy_read_the_model_directory(trained):
     out = trained / 'out'
-    result = run_script('train_gaussian_mixture/plot.py', '--model-dir', trained / 'model',
+    result = run_forked('train_gaussian_mixture/plot.py', '--model-dir', trained / 'model',
                         '--out', out)
     assert result.returncode == 0, result.stderr
     assert 'modes captured' in result.stdout
-    result = run_script('train_gaussian_mixture/analogy.py', '--model-dir', trained / 'model',
+    result = run_forked('train_gaussian_mixture/analogy.py', '--model-dir', trained / 'model',
                         '--out', out, '--pairs', 3, '--steps', 5)
     assert result.returncode == 0, result.stderr
     assert {'scatter_final.png', 'kde_final.png', 'analogy.png'} <= set(os.listdir(out))
@@ -54,26 +54,26 @@ def test_plot_and_analogy_read_the_model_directory(trained):
     (['--no-such-flag'], 'unrecognized arguments'),
 ])
 def test_bad_values_are_one_line_errors(tmp_path, args, message):
-    result = run_script(TRAIN, *args, '--model-dir', tmp_path / 'm', '--plot-dir', tmp_path / 'p')
+    result = run_forked(TRAIN, *args, '--model-dir', tmp_path / 'm', '--plot-dir', tmp_path / 'p')
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
 
 
 def test_plot_of_a_missing_model_is_one_line(tmp_path):
-    result = run_script('train_gaussian_mixture/plot.py', '--model-dir', tmp_path / 'none')
+    result = run_forked('train_gaussian_mixture/plot.py', '--model-dir', tmp_path / 'none')
     assert result.returncode == 2
     assert result.stderr.strip() == f'error: model directory not found: {tmp_path / "none"}'
 
 
 def test_compare_draws_models_side_by_side(trained):
     out = trained / 'compare.png'
-    result = run_script('train_gaussian_mixture/compare.py', '--model-dirs', trained / 'model',
+    result = run_forked('train_gaussian_mixture/compare.py', '--model-dirs', trained / 'model',
                         trained / 'model', '--labels', 'a', 'b', '--out', out)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith('a: ') and '/8 modes' in result.stdout
     assert out.stat().st_size > 0
-    result = run_script('train_gaussian_mixture/compare.py', '--model-dirs', trained / 'model',
+    result = run_forked('train_gaussian_mixture/compare.py', '--model-dirs', trained / 'model',
                         '--labels', 'a', 'b', '--out', out)
     assert result.returncode == 2
     assert result.stderr.splitlines() == ['error: 1 model directories but 2 labels']

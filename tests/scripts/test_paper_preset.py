@@ -7,7 +7,7 @@ import numpy
 import pytest
 from PIL import Image
 
-from conftest import assert_one_line_error, run_script
+from conftest import assert_one_line_error, run_forked, run_script
 
 # The preset's own values, but narrow and small: 16 px (two scales, one skip).
 TINY = ['--preset', 'paper', '--skip', '--dataset', 'toyfaces', '--num-images', 32,
@@ -40,18 +40,18 @@ def test_the_preset_sets_the_papers_values_and_options_still_win(trained):
 
 def test_plot_and_analogy_rebuild_the_skip_networks(trained):
     out = trained / 'out'
-    result = run_script('train_animeface/plot.py', '--model-dir', trained / 'model',
+    result = run_forked('train_animeface/plot.py', '--model-dir', trained / 'model',
                         '--out', out, '--rows', 2, '--cols', 3)
     assert result.returncode == 0, result.stderr
     samples = numpy.asarray(Image.open(out / 'samples.png'))
     assert samples.shape[1] > samples.shape[0] and samples.std() > 0   # 2 x 3, not blank
-    result = run_script('train_animeface/analogy.py', '--model-dir', trained / 'model',
+    result = run_forked('train_animeface/analogy.py', '--model-dir', trained / 'model',
                         '--out', out, '--pairs', 2, '--steps', 3)
     assert result.returncode == 0, result.stderr
     assert {'analogy_z.png', 'analogy_h.png'} <= set(os.listdir(out))
 
 
 def test_a_resumed_run_cannot_drop_its_skips(trained):
-    result = run_script('train_animeface/train.py', '--resume', '--no-skip', '--epochs', 3,
+    result = run_forked('train_animeface/train.py', '--resume', '--no-skip', '--epochs', 3,
                         '--model-dir', trained / 'model', '--plot-dir', trained / 'plot')
     assert_one_line_error(result, 'cannot change skip', 'skip=True')

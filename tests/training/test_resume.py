@@ -20,7 +20,7 @@ from began.nets import build_models
 from began.training.model_dir import KILL_PARTWAY
 from began.training.parallel import Solo
 from began.training.trainer import build_trainer, run
-from conftest import ROOT, run_script, tiny_mixture_config
+from conftest import ROOT, run_forked, run_script, tiny_mixture_config
 
 MIXTURE = 'train_gaussian_mixture/train.py'
 FACES = 'train_animeface/train.py'
@@ -184,7 +184,7 @@ def test_sigint_writes_a_snapshot_that_resumes(tmp_path):
     assert (model / 'generator.npz').exists()  # plot.py works on a stopped run
 
     # Continue for 5 more updates: an epoch of iteration + 5 updates.
-    result = run_script(MIXTURE, '--resume', '--updates-per-epoch', iteration + 5,
+    result = run_forked(MIXTURE, '--resume', '--updates-per-epoch', iteration + 5,
                         '--model-dir', model, '--plot-dir', plot, '--no-progress')
     assert result.returncode == 0, result.stderr
     assert f'at iteration {iteration},' in result.stdout
@@ -207,7 +207,7 @@ def test_kill_9_during_a_snapshot_write_then_resume_loads_the_previous_one(tmp_p
     assert [os.path.basename(p) for p in snapshot_files(str(model))] == [
         'snapshot_iter_20.npz', 'snapshot_iter_10.npz']
 
-    result = run_script(MIXTURE, '--resume', '--model-dir', model, '--plot-dir', plot,
+    result = run_forked(MIXTURE, '--resume', '--model-dir', model, '--plot-dir', plot,
                         '--no-progress')
     assert result.returncode == 0, result.stderr
     assert f'resumed from {model / "snapshot_iter_20.npz"} at iteration 20,' in result.stdout
