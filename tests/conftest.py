@@ -1,5 +1,7 @@
 import io
 import os
+import re
+import shutil
 import runpy
 import signal
 import subprocess
@@ -47,6 +49,44 @@ def run_script(script, *args, cwd=None, timeout=300):
     env = dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT)
     return subprocess.run([sys.executable, os.path.join(ROOT, script), *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+
+
+class CpuCheck:
+    """benchmarks/gpu_check.py --cpu-only --keep, run once a session: the GPU
+    check's whole sequence of user commands at tiny sizes (its 'tiny'
+    profile). Its test reads the report; the scripts' tests take its
+    trainings (train.py, then --resume for a third epoch, with pictures every
+    epoch) instead of making their own: one training for both."""
+    SEED = 3
+
+    def __init__(self, folder):
+        self.out, self.tmp = folder / 'out', folder / 'tmp'
+        os.makedirs(self.tmp)
+        # --minutes: the GPU's budget is no measure of a loaded CI machine
+        self.result = subprocess.run(
+            [sys.executable, os.path.join(ROOT, 'benchmarks', 'gpu_check.py'), '--cpu-only',
+             '--seed', str(self.SEED), '--keep', '--minutes', '30', '--out', str(self.out)],
+            capture_output=True, text=True, timeout=1900,
+            env=dict(os.environ, MPLBACKEND='Agg', PYTHONPATH=ROOT, TMPDIR=str(self.tmp)))
+        kept = re.search(r'the runs are kept in (\S+);', self.result.stdout)
+        self.kept = kept and kept.group(1)
+
+    def copy_of_run(self, name, to):
+        """A copy of the check's run ``name`` (model/, plot/) at ``to``, with
+        its train.py commands' output as ``to``/stdout."""
+        assert self.kept, self.result.stdout[-3000:] + self.result.stderr[-3000:]
+        shutil.copytree(os.path.join(self.kept, name), to, dirs_exist_ok=True)
+        with open(os.path.join(self.kept, 'commands.log')) as f:
+            outputs = [block for block in ('\n' + f.read()).split('\n$ ')
+                       if block.split(' ', 1)[0].endswith('/train.py')
+                       and f'/{name}/model ' in block.split('\n', 1)[0]]
+        (to / 'stdout').write_text('\n'.join(outputs))
+        return to
+
+
+@pytest.fixture(scope='session')
+def cpu_check(tmp_path_factory):
+    return CpuCheck(tmp_path_factory.mktemp('gpu_check'))
 
 
 @pytest.fixture

@@ -46,13 +46,9 @@ def load_check_module():
     return module
 
 
-@pytest.fixture(scope='module')
-def checked(tmp_path_factory):
-    out = tmp_path_factory.mktemp('gpu_check')
-    # --minutes: the GPU's budget is no measure of a loaded CI machine
-    result = gpu_check('--cpu-only', '--seed', 3, '--keep', '--minutes', 30,
-                       '--out', out / 'out', tmp=out / 'tmp', timeout=1900)
-    return out / 'out', out / 'tmp', result
+@pytest.fixture
+def checked(cpu_check):
+    return cpu_check.out, cpu_check.tmp, cpu_check.result
 
 
 def test_cpu_only_runs_every_step_in_order_and_passes(checked):

@@ -4,34 +4,32 @@ import os
 
 import pytest
 
-from conftest import run_forked, run_script
+from conftest import run_forked
 
 TRAIN = 'train_gaussian_mixture/train.py'
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp('mixture')
-    result = run_script(TRAIN, '--epochs', 2, '--updates-per-epoch', 20, '--plot-interval', 1,
-                        '--n-z', 16, '--model-dir', out / 'model', '--plot-dir', out / 'plot',
-                        '--no-progress')
-    assert result.returncode == 0, result.stderr
-    return out
+def trained(cpu_check, tmp_path_factory):
+    """The GPU check's mixture run (conftest.CpuCheck): 2 epochs of 50
+    updates, then --resume for a third; pictures every epoch."""
+    return cpu_check.copy_of_run('mixture', tmp_path_factory.mktemp('mixture'))
 
 
 def test_training_writes_pictures_log_and_model(trained):
     plots = set(os.listdir(trained / 'plot'))
-    for name in ('scatter_epoch_1.png', 'kde_epoch_1.png', 'scatter_epoch_2.png',
-                 'kde_epoch_2.png', 'curve_losses.png', 'curve_k.png', 'curve_M.png'):
+    for name in ('scatter_epoch_1.png', 'kde_epoch_1.png', 'scatter_epoch_3.png',
+                 'kde_epoch_3.png', 'curve_losses.png', 'curve_k.png', 'curve_M.png'):
         assert name in plots
     model = set(os.listdir(trained / 'model'))
     assert {'model.json', 'generator.npz', 'discriminator.npz', 'log',
-            'snapshot_iter_40.npz'} <= model
+            'snapshot_iter_150.npz'} <= model
     log = json.loads((trained / 'model' / 'log').read_text())
-    assert [entry['epoch'] for entry in log] == [1, 2]
+    assert [entry['epoch'] for entry in log] == [1, 2, 3]
     for key in ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'k', 'M', 'modes', 'high_quality'):
         assert key in log[-1]
-    assert json.loads((trained / 'model' / 'model.json').read_text())['n_z'] == 16
+    saved = json.loads((trained / 'model' / 'model.json').read_text())
+    assert (saved['updates_per_epoch'], saved['seed']) == (50, 3)  # the options given
 
 
 def test_plot_and_analogy_read_the_model_directory(trained):
