@@ -26,10 +26,6 @@ def convert_batch(batch, device=None):
     return to_float(x) if x.dtype == numpy.uint8 else x
 
 
-#: What each step reports beside k and M, read from the device at once.
-REPORTED = ('loss_real', 'loss_fake', 'loss_d', 'loss_g', 'h_std')
-
-
 class BeganUpdater(training.StandardUpdater):
     """Updates D (optimizer 'dis') and G (optimizer 'gen') together.
 
@@ -92,18 +88,22 @@ class BeganUpdater(training.StandardUpdater):
         self.get_optimizer('dis').update()
         self.get_optimizer('gen').update()
 
-        # The step's one read from the device (on a GPU, its one wait): the
-        # reported scalars, gathered into one array. h_std: the post saw it reach ~80.
-        xp = chainer.backend.get_array_module(x)
-        scalars = xp.stack([v.astype(numpy.float32) for v in (
-            loss_real.array, loss_fake.array, loss_d.array, loss_g.array, h_real.array.std())])
-        values = self.whole_batch(dict(zip(REPORTED, chainer.backend.CpuDevice().send(
-            scalars).tolist())))
+        values = self.read_back(loss_real=loss_real.array, loss_fake=loss_fake.array,
+                                loss_d=loss_d.array, loss_g=loss_g.array,
+                                h_std=h_real.array.std())   # the post saw h_std reach ~80
         real, fake_value = values['loss_real'], values['loss_fake']
         chainer.report(dict(values, k=self.k, M=objective.convergence_measure(
             real, fake_value, config.gamma)))
         self.k = objective.update_k(self.k, real, fake_value, config.gamma,
                                     config.lambda_k, config.k_balance)
+
+    def read_back(self, **scalars):
+        """The step's one read from the device (on a GPU, its one wait): its
+        scalars stacked into one array, as floats of the whole batch."""
+        xp = chainer.backend.get_array_module(scalars['loss_real'])
+        stacked = xp.stack([v.astype(numpy.float32) for v in scalars.values()])
+        return self.whole_batch(dict(zip(scalars, chainer.backend.CpuDevice().send(
+            stacked).tolist())))
 
     def with_noise(self, x, rs):
         """D's input while training: x plus Gaussian noise (the post's tip)."""
