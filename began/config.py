@@ -194,6 +194,11 @@ class Config:
         0, "points on each side of the MMD: G(z) of this many z (the step's and more), the "
         "reals of the last steps (0: the step's batch only)",
         range=Range(low='batch_size', or_zero=True))
+    mmd_narrowest: float = setting(
+        0.125, "the narrowest of --mmd's kernel widths, as a fraction of the reals' median "
+        "distance; the widths double from it up to 2 (smaller: the MMD also sees how "
+        "wide each mode is, not only where the modes are)",
+        range=Range(low=0, high=2, low_open=True))
     sliced_wasserstein: float = setting(
         0.0, "weight of the sliced Wasserstein distance between G(z) and x (the points "
         "--mmd compares: --mmd-space, --mmd-batch), added to L_G: sorted along random "

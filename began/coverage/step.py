@@ -100,7 +100,8 @@ class Coverage:
         if config.mmd > 0 or config.sliced_wasserstein > 0:
             fakes, reals = self.mmd_points(step)
             if config.mmd > 0:
-                g = g + terms.mmd(fakes, reals, config.mmd)
+                g = g + terms.mmd(fakes, reals, config.mmd,
+                                      terms.mmd_scales(config.mmd_narrowest))
             if config.sliced_wasserstein > 0:
                 g = g + sliced_wasserstein(fakes, reals, config.sliced_wasserstein, step.rs)
         return Terms(pushed, d, g)

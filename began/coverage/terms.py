@@ -52,9 +52,18 @@ def code_matching(h_fake, h_real, weight):
     return weight * F.mean(F.square(gap))
 
 
-# RBF bandwidths of the MMD term, as multiples of the median distance
-# between the real points (the median heuristic): scale-free, in any space.
-MMD_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0)
+def mmd_scales(narrowest):
+    """The MMD's RBF widths, as multiples of the median distance between
+    the real points (the median heuristic; scale-free, in any space): from
+    ``narrowest``, doubling, up to 2."""
+    scales = [narrowest]
+    while scales[-1] * 2 <= 2 * (1 + 1e-9):
+        scales.append(scales[-1] * 2)
+    return tuple(scales)
+
+
+#: The default widths (--mmd-narrowest 0.125): 1/8 ... 2 of the median distance.
+MMD_SCALES = mmd_scales(0.125)
 
 
 def squared_distances(a, b):

@@ -147,6 +147,13 @@ def test_mmd_by_hand():
                                       [-math.exp(-1 / 8) / 4]]), rtol=1e-5)
 
 
+def test_mmd_widths_double_from_the_narrowest_up_to_2():
+    assert terms.MMD_SCALES == (0.125, 0.25, 0.5, 1.0, 2.0)   # --mmd-narrowest's default
+    assert terms.mmd_scales(1 / 64) == (1 / 64, 1 / 32, 1 / 16, 0.125, 0.25, 0.5, 1.0, 2.0)
+    assert terms.mmd_scales(0.3) == pytest.approx((0.3, 0.6, 1.2))
+    assert terms.mmd_scales(2) == (2,)
+
+
 def test_mmd_mixture_of_bandwidths_and_no_gradient_to_reals():
     fake = chainer.Variable(numpy.array([[0.0], [1.0]], numpy.float32))
     real = chainer.Variable(numpy.array([[0.0], [2.0]], numpy.float32))

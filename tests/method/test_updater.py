@@ -63,7 +63,8 @@ def expected_grads(config, gen, dis, x, iteration, k):
                 more = dis.encode(more + rs.normal(0, config.noise_std, more.shape)
                                   .astype(numpy.float32))
             pair = (chainer.functions.concat([pair[0], more], axis=0), pair[1])
-        mmd = terms.mmd(*pair, config.mmd) if config.mmd > 0 else 0
+        mmd = terms.mmd(*pair, config.mmd, terms.mmd_scales(config.mmd_narrowest)) \
+            if config.mmd > 0 else 0
         transport = sliced_wasserstein(*pair, config.sliced_wasserstein, rs) \
             if config.sliced_wasserstein > 0 else 0
         return {'dis': loss_real - k * pushed + penalty + recovery,
@@ -91,6 +92,7 @@ OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'di
                                    dict(mmd=0.5, mmd_space='code'), dict(mmd=0.5, mmd_batch=20),
                                    dict(mmd=0.5, mmd_batch=20, mmd_space='code'),
                                    dict(mmd=0.5, mmd_batch=20, z_categories=3),
+                                   dict(mmd=0.5, mmd_narrowest=1 / 64),
                                    dict(sliced_wasserstein=0.5),
                                    dict(mmd=0.5, sliced_wasserstein=0.5, mmd_batch=20,
                                         mmd_space='code')])
