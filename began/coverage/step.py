@@ -58,6 +58,12 @@ class OnePart:
         """This process's rows of a whole-batch array."""
         return a
 
+    @staticmethod
+    def whole_draws(rs):
+        """The random state behind the step's ``rs``, for a draw that is
+        not shared out by rows (the same in every process)."""
+        return rs
+
 
 class Coverage:
     """The coverage terms a Config turns on: ``coverage(step)`` gives the
@@ -65,7 +71,8 @@ class Coverage:
 
     #: The batch-coupled terms (config.py marks them) computed here on the
     #: whole batch through ``parts``; a data-parallel run refuses any other.
-    GATHERED = ('z_categories', 'margin', 'pull_away', 'code_matching', 'mmd')
+    GATHERED = ('z_categories', 'margin', 'pull_away', 'code_matching', 'mmd',
+                'sliced_wasserstein')
 
     def __init__(self, config, parts=OnePart):
         self.config = config
@@ -103,7 +110,8 @@ class Coverage:
                 g = g + terms.mmd(fakes, reals, config.mmd,
                                       terms.mmd_scales(config.mmd_narrowest))
             if config.sliced_wasserstein > 0:
-                g = g + sliced_wasserstein(fakes, reals, config.sliced_wasserstein, step.rs)
+                g = g + sliced_wasserstein(fakes, reals, config.sliced_wasserstein,
+                                           self.parts.whole_draws(step.rs))
         return Terms(pushed, d, g)
 
     def mmd_points(self, step):

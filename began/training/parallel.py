@@ -376,6 +376,12 @@ class ProcessParts:
         rows = len(a) // self.count
         return a[self.rank * rows:(self.rank + 1) * rows]
 
+    @staticmethod
+    def whole_draws(rs):
+        """The random state behind the step's DrawShare: every process
+        draws from it alike, as one process would."""
+        return rs.random_state
+
 
 # --- batch normalisation -----------------------------------------------------
 

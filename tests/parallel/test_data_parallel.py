@@ -38,7 +38,7 @@ ONE_UPDATE = {
 COVERING = {
     'mixture': (MIXTURE, ['--preset', 'covering', '--n-z', 8, '--n-h', 8, '--hidden', 8,
                           '--z-categories', 4, '--mmd-batch', 32, '--anneal-epochs', 0,
-                          '--updates-per-epoch', 2]),
+                          '--sliced-wasserstein', 0.5, '--updates-per-epoch', 2]),
     'faces, mmd on codes': (FACES, ['--dataset', 'toyfaces', '--num-images', 32, '--size', 16,
                                     '--n-h', 16, '--score-samples', 50, '--z-categories', 4,
                                     '--mmd', 1, '--mmd-space', 'code', '--mmd-batch', 32,
@@ -239,7 +239,9 @@ ENDS_WITHIN = 20
 # (moment, seconds after it) of each Ctrl-C, seeded: 'start' is mpiexec's
 # start (imports, MPI, the set-up agreements), 'trained' the model.json
 # written (the first updates, the epoch-1 pictures, a snapshot every epoch).
-_seeded = random.Random(22)
+# BEGAN_CTRL_C_SEED=N draws other moments: docs/testing.md runs it repeatedly.
+CTRL_C_SEED = int(os.environ.get('BEGAN_CTRL_C_SEED', 22))
+_seeded = random.Random(CTRL_C_SEED)
 CTRL_C_MOMENTS = [(moment, round(_seeded.uniform(0, 4 if moment == 'start' else 1.5), 2))
                   for moment in ['start', 'trained'] * 3]
 
@@ -303,7 +305,8 @@ def test_ctrl_c_at_any_moment_ends_every_process(tmp_path, busy_core):
             assert last in ([], ['KeyboardInterrupt']) or \
                 'KeyboardInterrupt' in err and 'Traceback' in err, where
             assert process.returncode != 0, where
-    assert outcomes['stopped'] >= 2 and outcomes['one line'] >= 1, outcomes
+    if CTRL_C_SEED == 22:   # these moments reach both endings (other seeds may not)
+        assert outcomes['stopped'] >= 2 and outcomes['one line'] >= 1, outcomes
     read_snapshot(snapshot_files(str(model))[0])  # the newest is whole
 
 
