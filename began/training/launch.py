@@ -5,6 +5,7 @@ variables MPI launchers set, before NumPy or MPI is loaded.
     python train.py ...                # one process, as always
     mpiexec -n 2 python train.py ...   # one model trained by 2 processes
 """
+import contextlib
 import os
 import signal
 
@@ -74,3 +75,23 @@ def _end_at_once(signum, frame):
     if world_rank() == 0:  # os.write: a print here could interrupt another print
         os.write(2, b'error: interrupted (snapshots already written are kept)\n')
     os._exit(128 + signum)
+
+
+@contextlib.contextmanager
+def signals_kill_at_once():
+    """While MPI starts (MPI_Init, inside mpi4py's import): Ctrl-C or
+    SIGTERM kills this process by the signal's default action. A Python
+    handler runs only when C code returns to the interpreter, and MPI_Init
+    spins until every process has joined: for ever, when another process
+    already ended on the same Ctrl-C (seen under load: one process in
+    PMPI_Init_thread, mpiexec waiting on it)."""
+    if not data_parallel():
+        yield
+        return
+    handlers = {signum: signal.signal(signum, signal.SIG_DFL)
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)

@@ -98,7 +98,8 @@ class Group:
         if launch.world_rank() != 0:  # process 0 speaks for all; errors use sys.__stderr__
             sys.stdout = sys.stderr = open(os.devnull, 'w')
         try:
-            from mpi4py import MPI
+            with launch.signals_kill_at_once():
+                from mpi4py import MPI
         except ImportError:
             raise ConfigError(f'mpiexec started {launch.world_size()} processes, but mpi4py '
                               f'is not installed: pip install mpi4py mpich') from None

@@ -1,6 +1,7 @@
 """The switch (training/launch.py): on only when mpiexec started several
 processes; each process then gets its share of the machine's cores."""
 import os
+import signal
 
 import pytest
 
@@ -40,3 +41,33 @@ def test_under_mpiexec_each_process_gets_its_share_of_the_cores(environ, size, r
     share = str(max(1, len(os.sched_getaffinity(0)) // 2))
     assert os.environ['OPENBLAS_NUM_THREADS'] == os.environ['MKL_NUM_THREADS'] == share
     assert os.environ['OMP_NUM_THREADS'] == '7'
+
+
+def test_a_signal_while_mpi_starts_kills_at_once(environ):
+    """In mpi4py's import (MPI_Init, which spins in C until every process
+    joins) a Ctrl-C or SIGTERM takes its default action; before and after,
+    the Python handler that ends the process with one line is back."""
+    environ.setenv('PMI_SIZE', '2')
+    launch.interrupt_ends_at_once()
+    try:
+        ours = signal.getsignal(signal.SIGINT)
+        assert ours is launch._end_at_once
+        with launch.signals_kill_at_once():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_DFL
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) is ours
+        assert signal.getsignal(signal.SIGTERM) is ours
+        environ.setenv('PMI_SIZE', '1')   # one process: nothing changes
+        with launch.signals_kill_at_once():
+            assert signal.getsignal(signal.SIGINT) is ours
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_mpi_starts_inside_signals_kill_at_once():
+    """Group imports mpi4py (which starts MPI) inside the context."""
+    import inspect
+    from began.training import parallel
+    source = inspect.getsource(parallel.Group.__init__)
+    assert 'with launch.signals_kill_at_once():\n                from mpi4py import MPI' in source
