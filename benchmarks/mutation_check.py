@@ -108,6 +108,18 @@ MUTATIONS = {
         'return batch[:share]',
         ['tests/parallel/test_data_parallel.py::test_one_update_on_2x8_equals_one_on_1x16'],
         'under mpiexec every process trains on the first share of the batch'),
+    'mpi-starts-with-python-handlers': (
+        'began/training/parallel.py', 'with launch.signals_kill_at_once():', 'if True:',
+        ['tests/parallel/test_launch.py'],
+        'MPI_Init runs with the Python Ctrl-C handler, which cannot run while it spins '
+        '(the start-up hang)'),
+    'mmd-narrowest-ignored': (
+        'began/coverage/step.py', 'terms.mmd_scales(config.mmd_narrowest))',
+        'terms.MMD_SCALES)', [GRADIENTS], "--mmd-narrowest ignored by the step's MMD"),
+    'sliced-wasserstein-directions-shared-out': (
+        'began/training/parallel.py', 'return rs.random_state', 'return rs',
+        ['tests/parallel/test_data_parallel.py::test_covering_updates_on_2x8_equal_those_on_1x16'],
+        "under mpiexec each process draws its own rows of the sliced Wasserstein directions"),
 }
 
 
