@@ -22,6 +22,44 @@ os.environ.setdefault('MPLBACKEND', 'Agg')
 MPIEXEC = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
 
 
+def descendants(pid):
+    """Every process below pid, read from /proc (Linux)."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                # 'pid (name) state ppid ...': the name may hold spaces
+                ppid = int(f.read().rsplit(')', 1)[1].split()[1])
+        except OSError:  # ended meanwhile
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+# A process spinning on one core until its parent, pid argv[1], ends (the
+# pid is passed: a parent killed before the child's first line would be gone).
+SPIN_WHILE_PARENT_LIVES = 'import os, sys\nwhile os.getppid() == int(sys.argv[1]): pass'
+
+
+def kill_tree(process):
+    """SIGKILL a Popen'd process and everything below it: mpiexec's
+    hydra_pmi_proxy runs in a session of its own, so killing mpiexec's
+    process group would leave a hung rank and its proxy running."""
+    for pid in [process.pid, *descendants(process.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.communicate()
+
+
 def mpi_marks():
     """The MPI tests' pytestmark: they skip where mpiexec is missing (a
     user's install without MPICH), but with BEGAN_REQUIRE_MPI=1 (.ci/run)

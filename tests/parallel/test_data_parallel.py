@@ -15,7 +15,7 @@ import numpy
 import pytest
 
 from began.training.snapshots import read_snapshot, snapshot_files
-from conftest import MPIEXEC, ROOT, mpi_marks, run_forked
+from conftest import MPIEXEC, ROOT, SPIN_WHILE_PARENT_LIVES, kill_tree, mpi_marks, run_forked
 
 pytestmark = mpi_marks()
 
@@ -68,8 +68,7 @@ def mpiexec(args, dump, fault='none', processes=2, timeout=90, cwd=None):
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        kill_tree(process)
         raise AssertionError(f'mpiexec timed out after {timeout} s: {command}')
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
@@ -227,8 +226,9 @@ def test_a_ctrl_c_during_the_stop_agreement_stops_all_after_the_next_update(tmp_
 
 @pytest.fixture
 def busy_core():
-    """A process spinning on one core, as another user's job would."""
-    spinner = subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+    """A process spinning on one core, as another user's job would; it
+    also ends when pytest does (a killed pytest runs no teardown)."""
+    spinner = subprocess.Popen([sys.executable, '-c', SPIN_WHILE_PARENT_LIVES, str(os.getpid())])
     yield
     spinner.kill()
     spinner.wait()
@@ -282,8 +282,7 @@ def test_ctrl_c_at_any_moment_ends_every_process(tmp_path, busy_core):
             out, err = process.communicate(timeout=ENDS_WITHIN)
         finally:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.communicate()
+                kill_tree(process)
         where = (moment, delay, out, err)
         last = err.strip().splitlines()[-1:]
         if 'snapshot written at iteration ' in out:  # stopped in training
