@@ -23,13 +23,35 @@ from began.rng import random_state, sample_z
 from began.nets.sampling import generate, lerp
 
 
-def image_interpolation(generator, paths, x, steps, seed, invert_steps, categories=0):
-    """Real a, G between the inverted z of a and b, real b: one row."""
+def image_interpolation(generator, paths, x, steps, seed, invert_steps, categories=0,
+                        toy_faces=False):
+    """Real a, G between the inverted z of a and b, real b: one row. With
+    --z-categories, z keeps to the prior's support (its one-hot part in
+    [0, scale]) and the line names the category z settled on; for a toy-face
+    model, what the face reader reads in the image and in G(z)."""
     z, error = invert(generator, x, invert_steps, seed=seed, categories=categories)
-    for path, e in zip(paths, error):
-        print(f'inverted {path}: mean |x - G(z)| = {e:.3f}')
     row = generate(generator, lerp(z[0], z[1], steps))
+    for i, (path, e) in enumerate(zip(paths, error)):
+        line = f'inverted {path}: mean |x - G(z)| = {e:.3f}'
+        if categories:
+            line += f', category {int(numpy.argmax(z[i, :categories]))} of {categories}'
+        if toy_faces:
+            line += f'; reads as {reading(x[i])}, G(z) as {reading(row[-i])}'
+        print(line)
     return numpy.concatenate([x[:1], row, x[1:]])[None]
+
+
+def reading(image):
+    """'hair pink, eyes blue' as the toy-face reader reads one image (N, 3,
+    H, W) in [-1, 1]; 'unclear' where a colour does not read cleanly."""
+    from began.data.toyfaces import EYE_COLORS, HAIR_COLORS
+    from began.metrics.face_modes import CLEAN_THRESHOLD, read_factors
+    factors = read_factors(image[None])
+    parts = []
+    for key, label, colors in (('hair', 'hair', HAIR_COLORS), ('eye', 'eyes', EYE_COLORS)):
+        clear = factors[f'{key}_dist'][0] < CLEAN_THRESHOLD
+        parts.append(f'{label} {colors[factors[key][0]][0] if clear else "unclear"}')
+    return ', '.join(parts)
 
 
 @guarded
@@ -56,7 +78,8 @@ def main(argv=None):
         discriminator, list(zip(images[0::2], images[1::2])), args.steps)
     if args.images:
         outputs['analogy_images.png'] = image_interpolation(
-            generator, args.images, real, args.steps, args.seed, args.invert_steps)
+            generator, args.images, real, args.steps, args.seed, args.invert_steps,
+            config.z_categories, config.dataset == 'toyfaces')
     for name, grid in outputs.items():
         print(f'wrote {save(interpolation_grid(grid), os.path.join(args.out, name), size)}')
 

@@ -6,7 +6,7 @@ import numpy
 from began.config import Config
 from began.nets import build_models
 from began.nets.invert import invert
-from began.rng import random_state, sample_z
+from began.rng import category_scale, random_state, sample_z
 
 
 def small_generator():
@@ -53,3 +53,15 @@ def test_inversion_follows_the_full_backward_pass():
             optimizer.update()
             numpy.clip(holder.z.array, -1, 1, out=holder.z.array)
     numpy.testing.assert_allclose(z, holder.z.array, rtol=1e-5, atol=1e-6)
+
+
+def test_inversion_keeps_the_one_hot_part_in_the_prior():
+    # --z-categories: z's first entries stay in [0, scale], the rest in [-1, 1].
+    config = Config(experiment='animeface', arch='blog', dataset='toyfaces', image_size=16,
+                    n_z=8, n_h=8, z_categories=4).validate()
+    gen = build_models(config)[0]
+    x = numpy.random.RandomState(2).uniform(-1, 1, (3, 3, 16, 16)).astype(numpy.float32)
+    z, _ = invert(gen, x, steps=30, lr=5.0, categories=4)   # steps long enough to hit the walls
+    scale = category_scale(8, 4)
+    assert (z[:, :4] >= 0).all() and (z[:, :4] <= scale).all()
+    assert (z[:, :4] == 0).any() and (abs(z[:, 4:]) == 1).any()   # the walls were reached

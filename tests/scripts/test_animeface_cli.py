@@ -8,6 +8,7 @@ import numpy
 import pytest
 from PIL import Image
 
+from began.data.toyfaces import HAIR_COLORS, make_toyfaces
 from began.metrics.face_modes import report as face_report
 from began.nets import build_models
 from began.nets.sampling import fixed_z, generate
@@ -135,6 +136,19 @@ def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
     log = json.loads((tmp_path / 'model' / 'log').read_text())
     assert log[-1]['iteration'] == 16   # 16 epochs of 8 images in batches of 8
     assert 'face_modes' in log[-1]
+    # analogy.py inverts into the prior of the categories, and reads the faces
+    faces, factors = make_toyfaces(2, 16, seed=5)
+    for name, face in zip('ab', faces):
+        Image.fromarray(face).save(tmp_path / f'{name}.png')
+    result = run_forked('train_animeface/analogy.py', '--model-dir', tmp_path / 'model',
+                        '--out', tmp_path / 'out', '--pairs', 2, '--steps', 3,
+                        '--invert-steps', 3, '--images', tmp_path / 'a.png', tmp_path / 'b.png')
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith('inverted')]
+    assert len(lines) == 2 and all(re.search(r', category \d+ of 64; reads as hair ', line)
+                                   for line in lines), result.stdout
+    hair = HAIR_COLORS[factors['hair'][0]][0]
+    assert 'a.png: mean' in lines[0] and f'reads as hair {hair}, eyes ' in lines[0]
 
 
 def test_compare_draws_models_side_by_side(trained, tmp_path):
