@@ -103,7 +103,7 @@ PROFILES = {
         faces=['--size', 16, '--num-images', 64, '--batch-size', 8, '--n-h', 16,
                '--score-samples', 100],
         torch_sizes=[16, 32], torch_steps=2,
-        covering=['--updates-per-epoch', 10, '--anneal-epochs', 1, '--mmd-batch', 32],
+        covering=['--updates-per-epoch', 10, '--anneal-epochs', 1, '--mmd-batch', 64],
         paper=['--size', 16, '--num-images', 32, '--batch-size', 8, '--n-h', 16,
                '--hidden', 8, '--score-samples', 100],
         h_penalty=['--size', 16, '--num-images', 32, '--batch-size', 8, '--n-h', 16,

@@ -77,8 +77,8 @@ def test_compare_draws_models_side_by_side(trained):
     assert result.stderr.splitlines() == ['error: 1 model directories but 2 labels']
 
 
-COVERING = {'z_categories': 64, 'mmd': 1.0, 'mmd_batch': 256, 'lr': 1e-3, 'lr_d': 1e-4,
-            'anneal_epochs': 4}
+COVERING = {'z_categories': 200, 'batch_size': 64, 'mmd': 1.0, 'mmd_batch': 256, 'lr': 1e-3,
+            'lr_d': 1e-4, 'anneal_epochs': 4}
 
 
 @pytest.mark.parametrize('args, changed', [
@@ -88,7 +88,7 @@ COVERING = {'z_categories': 64, 'mmd': 1.0, 'mmd_batch': 256, 'lr': 1e-3, 'lr_d'
     (['--preset', 'covering', '--mmd', '2'], dict(COVERING, mmd=2.0)),  # options win
 ])
 def test_presets(tmp_path, args, changed):
-    result = run_forked(TRAIN, *args, '--epochs', 4, '--updates-per-epoch', 1, '--n-z', 72,
+    result = run_forked(TRAIN, *args, '--epochs', 4, '--updates-per-epoch', 1, '--n-z', 208,
                         '--model-dir', tmp_path / 'm', '--plot-dir', tmp_path / 'p',
                         '--no-progress', '--no-early-check')
     assert result.returncode == 0, result.stderr
@@ -96,7 +96,7 @@ def test_presets(tmp_path, args, changed):
     post = {'k_init': 0.0, 'lambda_k': 0.001, 'margin': 0.0, 'code_matching': 0.0,
             'lr': 1e-4, 'lr_d': 0.0, 'pull_away': 0.0, 'latent_recovery': 0.0,
             'mmd': 0.0, 'mmd_batch': 0, 'mmd_space': 'data', 'z_categories': 0,
-            'anneal_epochs': 0,
+            'anneal_epochs': 0, 'batch_size': 16,
             'k_balance': 'difference', 'mixture_shape': 'ring'}
     for key, value in dict(post, **changed).items():
         assert saved[key] == pytest.approx(value) if isinstance(value, float) else \
