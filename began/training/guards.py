@@ -123,10 +123,16 @@ class KStuckWarning(training.Extension):
             self.warned = True
             effect = ('D ignores the fakes' if updater.k == 0
                       else 'D pushes the fakes away at full strength')
+            # With coverage terms on (--preset covering) k_t at 0 is their
+            # usual state, not a setting to change: say what to look at.
+            advice = ('; with coverage terms on, as in --preset covering, this is usual: '
+                      'their pull trains G, and the mode scores say whether it covers '
+                      'the data' if updater.k == 0 and updater.config.batch_coupled_terms()
+                      else '; consider another --gamma or --lr')
             warnings.warn(
                 f'k_t has been exactly {updater.k:g} for {self.stretch} updates '
                 f'(iterations {self.since}-{updater.iteration}): D and G are out of balance '
-                f'({effect}); consider another --gamma or --lr', ImbalanceWarning)
+                f'({effect}){advice}', ImbalanceWarning)
 
     def serialize(self, serializer):
         try:

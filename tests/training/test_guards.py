@@ -208,8 +208,20 @@ def test_k_stuck_at_zero_warns_once(tmp_path):
     with pytest.warns(ImbalanceWarning) as record:
         trainer.run()
     assert len(record) == 1
-    assert str(record[0].message).startswith(
-        'k_t has been exactly 0 for 8 updates (iterations 1-8): D and G are out of balance')
+    assert str(record[0].message) == (
+        'k_t has been exactly 0 for 8 updates (iterations 1-8): D and G are out of balance '
+        '(D ignores the fakes); consider another --gamma or --lr')
+
+
+def test_k_at_zero_with_coverage_terms_says_it_is_usual(tmp_path):
+    trainer = make_trainer(tmp_path, tiny_mixture_config(epochs=1, gamma=0.0, mmd=1.0,
+                                                         updates_per_epoch=10))
+    trainer.extend(KStuckWarning(8), name='short')
+    with pytest.warns(ImbalanceWarning) as record:
+        trainer.run()
+    assert str(record[0].message).endswith(
+        '(D ignores the fakes); with coverage terms on, as in --preset covering, this is '
+        'usual: their pull trains G, and the mode scores say whether it covers the data')
 
 
 def test_k_held_on_purpose_does_not_warn(tmp_path):
