@@ -31,14 +31,15 @@ PRESETS = {
                   weight_std=0.0, gamma=0.5, lambda_k=0.001, lr=1e-4, lr_patience=10,
                   batch_size=16),
     # --preset covering: the mixture's covering configuration (its train.py says
-    # why each part), with what images need: the MMD compares D's codes of the
-    # fake and the real batch (pixel distances between faces say little), over
-    # the step's batch (more fakes cost a G and D pass each); z is large enough
-    # for the same one-hot category; both rates stay the post's, whose conv
-    # nets are tuned for them. It sets its own run length: 16 epochs (on 10,000
-    # images of a batch of 16: 10,000 updates), the last 2 at a tenth of the
-    # rates. benchmarks/results/face_coverage/ has what it scored.
-    'covering': dict(n_z=256, z_categories=64, mmd=1.0, mmd_space='code',
+    # why each part: 200 one-hot categories, batches of 64, the MMD), with what
+    # images need: the MMD compares D's codes of the fake and the real batch
+    # (pixel distances between faces say little), over the step's batch (more
+    # fakes cost a G and D pass each); z is large enough for the categories;
+    # both rates stay the post's, whose conv nets are tuned for them. It sets
+    # its own run length: 16 epochs (on 10,000 images in batches of 64: 2,500
+    # updates), the last 2 at a tenth of the rates.
+    # benchmarks/results/face_coverage/ has what it scored.
+    'covering': dict(n_z=256, z_categories=200, batch_size=64, mmd=1.0, mmd_space='code',
                      epochs=16, anneal_epochs=2, plot_interval=4),
 }
 

@@ -131,8 +131,8 @@ def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
                         '--model-dir', tmp_path / 'model', '--plot-dir', tmp_path / 'plot')
     assert result.returncode == 0, result.stderr
     saved = json.loads((tmp_path / 'model' / 'model.json').read_text())
-    assert (saved['z_categories'], saved['mmd'], saved['mmd_space'], saved['epochs'],
-            saved['anneal_epochs']) == (64, 1.0, 'code', 16, 2)
+    assert (saved['n_z'], saved['z_categories'], saved['mmd'], saved['mmd_space'],
+            saved['epochs'], saved['anneal_epochs']) == (256, 200, 1.0, 'code', 16, 2)
     log = json.loads((tmp_path / 'model' / 'log').read_text())
     assert log[-1]['iteration'] == 16   # 16 epochs of 8 images in batches of 8
     assert 'face_modes' in log[-1]
@@ -145,7 +145,7 @@ def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
                         '--invert-steps', 3, '--images', tmp_path / 'a.png', tmp_path / 'b.png')
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.startswith('inverted')]
-    assert len(lines) == 2 and all(re.search(r', category \d+ of 64; reads as hair ', line)
+    assert len(lines) == 2 and all(re.search(r', category \d+ of 200; reads as hair ', line)
                                    for line in lines), result.stdout
     hair = HAIR_COLORS[factors['hair'][0]][0]
     assert 'a.png: mean' in lines[0] and f'reads as hair {hair}, eyes ' in lines[0]
