@@ -120,6 +120,19 @@ MUTATIONS = {
         'began/training/parallel.py', 'return rs.random_state', 'return rs',
         ['tests/parallel/test_data_parallel.py::test_covering_updates_on_2x8_equal_those_on_1x16'],
         "under mpiexec each process draws its own rows of the sliced Wasserstein directions"),
+    'analogy-ignores-categories': (
+        'train_animeface/analogy.py', 'config.z_categories, config.dataset', '0, config.dataset',
+        ['tests/scripts/test_animeface_cli.py::test_covering_preset_sets_its_terms_and_run_length'],
+        "analogy.py --images inverts a --z-categories model's z outside its prior"),
+    'kill-tree-misses-the-proxy': (
+        'tests/conftest.py', 'for pid in [process.pid, *descendants(process.pid)]:',
+        'for pid in [process.pid]:', ['tests/test_harness.py'],
+        "a timed-out mpiexec killed without the processes below it"),
+    'busy-core-outlives-pytest': (
+        'tests/conftest.py', "SPIN_WHILE_PARENT_LIVES = 'import os",
+        "SPIN_WHILE_PARENT_LIVES = 'import time\\ntime.sleep(30)'  # 'import os",
+        ['tests/test_harness.py'],
+        "the Ctrl-C test's busy core keeps spinning after a killed pytest"),
 }
 
 

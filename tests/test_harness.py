@@ -11,10 +11,10 @@ from conftest import SPIN_WHILE_PARENT_LIVES, kill_tree
 # starts hydra_pmi_proxy), prints its pid and waits.
 TREE = """
 import subprocess, sys, time
-grandchild = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],
+grandchild = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],
                               start_new_session=True)
 print(grandchild.pid, flush=True)
-time.sleep(600)
+time.sleep(60)
 """
 
 
