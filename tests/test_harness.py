@@ -12,6 +12,7 @@ from conftest import SPIN_WHILE_PARENT_LIVES, kill_tree
 TREE = """
 import subprocess, sys, time
 grandchild = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],
+                              stdout=subprocess.DEVNULL,
                               start_new_session=True)
 print(grandchild.pid, flush=True)
 time.sleep(60)
