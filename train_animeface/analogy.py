@@ -31,27 +31,30 @@ def image_interpolation(generator, paths, x, steps, seed, invert_steps, categori
     model, what the face reader reads in the image and in G(z)."""
     z, error = invert(generator, x, invert_steps, seed=seed, categories=categories)
     row = generate(generator, lerp(z[0], z[1], steps))
+    if toy_faces:   # the two images, then G(z) of each: one pass of the reader
+        read = readings(numpy.concatenate([x, row[[0, -1]]]))
     for i, (path, e) in enumerate(zip(paths, error)):
         line = f'inverted {path}: mean |x - G(z)| = {e:.3f}'
         if categories:
             line += f', category {int(numpy.argmax(z[i, :categories]))} of {categories}'
         if toy_faces:
-            line += f'; reads as {reading(x[i])}, G(z) as {reading(row[-i])}'
+            line += f'; reads as {read[i]}, G(z) as {read[2 + i]}'
         print(line)
     return numpy.concatenate([x[:1], row, x[1:]])[None]
 
 
-def reading(image):
-    """'hair pink, eyes blue' as the toy-face reader reads one image (N, 3,
-    H, W) in [-1, 1]; 'unclear' where a colour does not read cleanly."""
+def readings(images):
+    """'hair pink, eyes blue' for each image (N, 3, H, W) in [-1, 1], as the
+    toy-face reader reads it; 'unclear' where a colour does not read cleanly."""
     from began.data.toyfaces import EYE_COLORS, HAIR_COLORS
     from began.metrics.face_modes import CLEAN_THRESHOLD, read_factors
-    factors = read_factors(image[None])
-    parts = []
-    for key, label, colors in (('hair', 'hair', HAIR_COLORS), ('eye', 'eyes', EYE_COLORS)):
-        clear = factors[f'{key}_dist'][0] < CLEAN_THRESHOLD
-        parts.append(f'{label} {colors[factors[key][0]][0] if clear else "unclear"}')
-    return ', '.join(parts)
+    factors = read_factors(images)
+
+    def name(key, colors, i):
+        clear = factors[f'{key}_dist'][i] < CLEAN_THRESHOLD
+        return colors[factors[key][i]][0] if clear else 'unclear'
+    return [f'hair {name("hair", HAIR_COLORS, i)}, eyes {name("eye", EYE_COLORS, i)}'
+            for i in range(len(images))]
 
 
 @guarded
