@@ -35,7 +35,8 @@ PRESETS = {
     # images need: the MMD compares D's codes of the fake and the real batch
     # (pixel distances between faces say little), over the step's batch (more
     # fakes cost a G and D pass each); z is large enough for the categories;
-    # both rates stay the post's, whose conv nets are tuned for them. It sets
+    # both rates stay the post's (4x them, with --gamma 1.0, gave cleaner faces
+    # but fewer modes: benchmarks/results/face_coverage/). It sets
     # its own run length: 16 epochs (on 10,000 images in batches of 64: 2,500
     # updates), the last 2 at a tenth of the rates.
     # benchmarks/results/face_coverage/ has what it scored.
