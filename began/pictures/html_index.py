@@ -31,8 +31,9 @@ CAPTIONS = [
      "D's reconstructions of generated images (G(z), then D(G(z)))"),
     (r'scatter_epoch', "Real points, generated points and D's reconstructions"),
     (r'kde_epoch', 'Kernel density of real, generated and reconstructed points'),
-    (r'compare', 'Generated points of each configuration side by side, captioned with '
-     'modes captured and % high-quality samples (compare.py)'),
+    (r'compare', "G's samples of each configuration side by side, captioned with its mode "
+     'coverage: modes captured and % high-quality points (8 Gaussians), or face_modes, '
+     'face_clean and face_kl (faces) (compare.py)'),
     (r'scatter_final', "Real vs generated points and D's reconstructions (plot.py)"),
     (r'kde_final', "Kernel density: real vs generated, and D's reconstructions (plot.py)"),
     (r'curve_losses', 'Losses L(x), L(G(z)), L_D and L_G by iteration (while k_t = 0, '

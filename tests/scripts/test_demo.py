@@ -29,6 +29,7 @@ def test_bad_arguments_and_values_are_one_line_naming_them(tmp_path):
             ([out], {'DEMO_FACE_SIZE': 'big'}, ['DEMO_FACE_SIZE', whole_number, "'big'"]),
             ([out], {'DEMO_FACE_EPOCHS': '0'}, ['DEMO_FACE_EPOCHS', whole_number]),
             ([out], {'DEMO_FACE_IMAGES': '-5'}, ['DEMO_FACE_IMAGES', whole_number, "'-5'"]),
+            ([out], {'DEMO_FACE_COVER_EPOCHS': 'x'}, ['DEMO_FACE_COVER_EPOCHS', whole_number]),
             ([out], {'DEMO_COVER_EPOCHS': '1' + '0' * 20}, ['DEMO_COVER_EPOCHS', whole_number]),
             ([out], {'DEMO_PARTS': '3'}, ['DEMO_PARTS must be 1', "got '3'"]),
             # Values of the right form that the training would refuse.

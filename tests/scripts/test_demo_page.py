@@ -67,7 +67,14 @@ def test_every_plot_folder_the_demo_writes_is_on_its_page(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'setting up' not in result.stderr, result.stderr[-3000:]  # the stand-in as it is
     folders = {os.path.relpath(line, out) for line in notes.read_text().split()}
-    assert {'mixture/plot', 'mixture_covering/plot', 'faces/plot'} <= folders, folders
-    sources = re.findall(r'<img src="([^"]+)"', (out / 'index.html').read_text())
+    assert {'mixture/plot', 'mixture_covering/plot', 'faces/plot',
+            'faces_covering/plot'} <= folders, folders
+    page = (out / 'index.html').read_text()
+    headings = re.findall(r'<h2 id="s\d">\d\. ([^<]*)</h2>', page)
+    assert headings == ['8 Gaussians', '8 Gaussians, --preset covering', 'Toy anime faces',
+                        'Toy anime faces, --preset covering'], headings
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    # Each compare.png (the post's run beside the covering one) is on the page.
+    assert {'mixture/plot/compare.png', 'faces_covering/plot/compare.png'} <= set(sources)
     for folder in folders:
         assert any(src.startswith(folder + '/') for src in sources), (folder, sources)
