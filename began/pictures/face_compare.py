@@ -12,9 +12,10 @@ from began.pictures import grids
 
 
 def scored_faces(config, generator, n=None):
-    """``n`` samples of G (default: the Config's score_samples; the same z
-    for a given seed, as the training log's score) and their face score."""
-    fake = generate(generator, fixed_z(config, n or config.score_samples))
+    """``n`` samples of G (default: the Config's score_samples) and their
+    face score: the z the training log's score uses (key 1), so the caption
+    of a trained model is its log's last score."""
+    fake = generate(generator, fixed_z(config, n or config.score_samples, key=1))
     return fake, report(fake)
 
 

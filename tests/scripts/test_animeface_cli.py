@@ -12,6 +12,7 @@ from began.data.toyfaces import HAIR_COLORS, make_toyfaces
 from began.metrics.face_modes import report as face_report
 from began.nets import build_models
 from began.nets.sampling import fixed_z, generate
+from began.pictures.face_compare import scored_faces
 from began.pictures.grids import display_scale, tile, to_uint8_images
 from began.training.model_dir import load_model_dir
 from began.training.snapshots import read_snapshot
@@ -72,9 +73,13 @@ def test_each_epochs_grid_is_that_epochs_g_of_the_one_fixed_z(trained):
         grid = numpy.asarray(Image.open(trained / 'plot' / f'samples_epoch_{epoch}.png'))
         numpy.testing.assert_array_equal(grid[::scale, ::scale], want, err_msg=str(epoch))
         grids.append(grid)
-        rescored = face_report(generate(generator, fixed_z(config, config.score_samples,
-                                                           key=1)))
+        score_z = fixed_z(config, config.score_samples, key=1)
+        rescored = face_report(generate(generator, score_z))
         assert {key: scores[epoch][key] for key in rescored} == pytest.approx(rescored)
+        # compare.py scores (and shows) these very samples: its caption is the log's.
+        fake, compared = scored_faces(config, generator)
+        numpy.testing.assert_array_equal(fake, generate(generator, score_z))
+        assert compared == pytest.approx(rescored)
     assert not numpy.array_equal(grids[0], grids[-1])  # G trained in between
 
 
