@@ -73,12 +73,12 @@ def test_each_epochs_grid_is_that_epochs_g_of_the_one_fixed_z(trained):
         grid = numpy.asarray(Image.open(trained / 'plot' / f'samples_epoch_{epoch}.png'))
         numpy.testing.assert_array_equal(grid[::scale, ::scale], want, err_msg=str(epoch))
         grids.append(grid)
-        score_z = fixed_z(config, config.score_samples, key=1)
-        rescored = face_report(generate(generator, score_z))
+        score_fake = generate(generator, fixed_z(config, config.score_samples, key=1))
+        rescored = face_report(score_fake)
         assert {key: scores[epoch][key] for key in rescored} == pytest.approx(rescored)
         # compare.py scores (and shows) these very samples: its caption is the log's.
         fake, compared = scored_faces(config, generator)
-        numpy.testing.assert_array_equal(fake, generate(generator, score_z))
+        numpy.testing.assert_array_equal(fake, score_fake)
         assert compared == pytest.approx(rescored)
     assert not numpy.array_equal(grids[0], grids[-1])  # G trained in between
 
