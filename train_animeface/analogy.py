@@ -4,7 +4,8 @@
 - analogy_h.png: the decoder alone along lines between D's codes h of the
   same pairs' images (the post's "interpolation in the discriminator");
 - with --images a.png b.png: each image is inverted into z (Adam on
-  |x - G(z)|), then G between the two z (analogy_images.png, first and
+  |x - G(z)|, from the closest of --invert-candidates draws of z), then G
+  between the two z (analogy_images.png, first and
   last columns the real images).
 
     python analogy.py --model-dir model --out plot
@@ -24,12 +25,13 @@ from began.nets.sampling import generate, lerp
 
 
 def image_interpolation(generator, paths, x, steps, seed, invert_steps, categories=0,
-                        toy_faces=False):
+                        toy_faces=False, candidates=1):
     """Real a, G between the inverted z of a and b, real b: one row. With
     --z-categories, z keeps to the prior's support (its one-hot part in
     [0, scale]) and the line names the category z settled on; for a toy-face
     model, what the face reader reads in the image and in G(z)."""
-    z, error = invert(generator, x, invert_steps, seed=seed, categories=categories)
+    z, error = invert(generator, x, invert_steps, seed=seed, categories=categories,
+                      candidates=candidates)
     row = generate(generator, lerp(z[0], z[1], steps))
     if toy_faces:   # the two images, then G(z) of each: one pass of the reader
         read = readings(numpy.concatenate([x, row[[0, -1]]]))
@@ -66,6 +68,9 @@ def main(argv=None):
                         help='interpolate between these two real images')
     parser.add_argument('--invert-steps', type=positive_int, default=500,
                         help='Adam steps that fit z to each image (default: %(default)s)')
+    parser.add_argument('--invert-candidates', type=positive_int, default=1000,
+                        help='draws of the prior; each image is fitted from the one whose '
+                        'G(z) is closest (default: %(default)s)')
     config, generator, discriminator, args = load_main(parser, 'animeface', argv)
     size = config.image_size
     if args.images:
@@ -82,7 +87,7 @@ def main(argv=None):
     if args.images:
         outputs['analogy_images.png'] = image_interpolation(
             generator, args.images, real, args.steps, args.seed, args.invert_steps,
-            config.z_categories, config.dataset == 'toyfaces')
+            config.z_categories, config.dataset == 'toyfaces', args.invert_candidates)
     for name, grid in outputs.items():
         print(f'wrote {save(interpolation_grid(grid), os.path.join(args.out, name), size)}')
 

@@ -5,7 +5,8 @@ import numpy
 
 from began.config import Config
 from began.nets import build_models
-from began.nets.invert import invert
+from began.nets.invert import invert, starting_z
+from began.nets.sampling import generate
 from began.rng import category_scale, random_state, sample_z
 
 
@@ -31,7 +32,7 @@ def test_inversion_takes_no_weight_gradients(monkeypatch):
     z, error = invert(gen, x, steps=4)
     assert targeted == []   # no backward step computed a gradient for G's weights
     assert all(p.grad is None for p in gen.params())
-    start = sample_z(random_state(numpy, 0, 'plot', 4), 2, 4, 0)
+    start = sample_z(random_state(numpy, 0, 'plot', 4), 1, 4, 0)
     assert not numpy.allclose(z, start) and numpy.isfinite(error).all()
 
 
@@ -42,7 +43,8 @@ def test_inversion_follows_the_full_backward_pass():
     z, _ = invert(gen, x, steps=5)
     holder = chainer.Link()
     with holder.init_scope():
-        holder.z = chainer.Parameter(sample_z(random_state(numpy, 0, 'plot', 4), 2, 4, 0))
+        holder.z = chainer.Parameter(   # one candidate: both images start from it
+            numpy.repeat(sample_z(random_state(numpy, 0, 'plot', 4), 1, 4, 0), 2, axis=0))
     optimizer = chainer.optimizers.Adam(alpha=0.05)
     optimizer.setup(holder)
     with chainer.using_config('train', False):
@@ -65,3 +67,21 @@ def test_inversion_keeps_the_one_hot_part_in_the_prior():
     scale = category_scale(8, 4)
     assert (z[:, :4] >= 0).all() and (z[:, :4] <= scale).all()
     assert (z[:, :4] == 0).any() and (abs(z[:, 4:]) == 1).any()   # the walls were reached
+
+
+def test_each_image_starts_from_the_closest_candidate():
+    # Images G draws from two of the candidates, in reverse order: each
+    # inversion starts at its own image's z, where |x - G(z)| is 0. (Chainer's
+    # default weights: G's images differ with z more than at std 0.01.)
+    config = Config(experiment='animeface', arch='blog', dataset='toyfaces', image_size=16,
+                    n_z=8, n_h=8, z_categories=4, weight_std=0.0).validate()
+    gen = build_models(config)[0]
+    pool = sample_z(random_state(numpy, 3, 'plot', 4), 50, 8, 4)
+    x = generate(gen, pool[[17, 5]])
+    start = starting_z(gen, x, 8, 4, seed=3, candidates=50)
+    numpy.testing.assert_array_equal(start, pool[[17, 5]])
+    z, error = invert(gen, x, steps=0, seed=3, categories=4, candidates=50)
+    numpy.testing.assert_array_equal(z, pool[[17, 5]])
+    assert (error < 1e-6).all()
+    _, from_one = invert(gen, x, steps=0, seed=3, categories=4, candidates=1)
+    assert (from_one > 1e-3).all()   # a single random start is not there
