@@ -5,8 +5,8 @@
   same pairs' images (the post's "interpolation in the discriminator");
 - with --images a.png b.png: each image is inverted into z (Adam on
   |x - G(z)|, from the closest of --invert-candidates draws of z), then G
-  between the two z (analogy_images.png, first and
-  last columns the real images).
+  between the two z (analogy_images.png, first and last columns the real
+  images).
 
     python analogy.py --model-dir model --out plot
     python analogy.py --images a.png b.png
