@@ -45,11 +45,14 @@ def sample_metrics(config, generator):
 
 def draw(config, generator, discriminator, plot_dir, tag):
     """Scatter and KDE of G's samples and of D's reconstructions of real
-    points; returns the mode metrics of G's first 2,500 samples."""
+    points; returns the mode metrics of scored_samples, the 2,500 samples
+    that compare.py and benchmarks/mode_coverage.py score too (not the
+    picture's first 2,500: with --z-categories their categories are other
+    draws, and the scores differ)."""
     real = real_points(config)
     fake = generate(generator, fixed_z(config, NUM_POINTS))
     rec = reconstruct(discriminator, real)
-    metrics = mode_metrics(fake[:METRIC_POINTS], **mixture_params(config))
+    metrics = sample_metrics(config, generator)
     title = (f'{tag}: {metrics["modes"]}/{config.num_mixture} modes, '
              f'{metrics["high_quality"]:.1f}% high quality')
     panels = [('real', real), ('generated G(z)', fake), ('reconstructed D(x)', rec)]
