@@ -17,7 +17,7 @@ class CategoryToPoint(chainer.Link):
 
     def forward(self, z):
         category = chainer.as_array(z)[:, :8].argmax(axis=1)
-        points = numpy.where((category < 4)[:, None], mode_centers()[category % 8], 0.0)
+        points = numpy.where((category < 4)[:, None], mode_centers()[category], 0.0)
         return chainer.Variable(points.astype(numpy.float32))
 
 
