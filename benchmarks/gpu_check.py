@@ -171,6 +171,15 @@ class Check:
             raise stopped
         return result
 
+    def note_stop(self, signal_name):
+        """A stop that step() did not note (it came between two steps, or
+        between a step's end and its note) still fails the check: a stopped
+        check never reads PASS."""
+        if not any(note.startswith('stopped by ') for *_, note in self.steps):
+            self.steps.append((self.running or '(between two steps)', 'FAIL', 0.0,
+                               f'stopped by {signal_name}'))
+        self.running = None
+
     def skip(self, name, why):
         self.steps.append((name, 'FAIL', 0.0, f'not run: {why}'))
         print(f'-- {name}: not run ({why})', flush=True)
@@ -714,9 +723,7 @@ def main(argv=None):
                 preload()
             check.all()
     except Stopped as e:
-        if check.running:   # (between two steps, none is)
-            check.steps.append((check.running, 'FAIL', 0.0, f'stopped by {e}'))
-            check.running = None
+        check.note_stop(e)
     finally:
         copied = copy_small_files(work, args.out, args.keep)
         if args.keep:

@@ -138,20 +138,54 @@ def test_any_exception_in_a_step_goes_into_the_report_and_the_check_goes_on(tmp_
     assert "KeyError: 'missing'" in (tmp_path / 'work' / 'commands.log').read_text()
 
 
+def stop_during_a_run(process, report, deadline):
+    """SIGTERM while the report names a step after the probe as running; the
+    step's name, or None when the check ended first. The check is frozen
+    (SIGSTOP) while the report is read again, so the step named is the one
+    the signal reaches, however slow this process is to poll."""
+    def running():
+        text = report.read_text() if report.exists() else ''
+        found = re.search(r'^running: (.+?) \(the check stopped', text, re.M)
+        return found and not found.group(1).startswith('import and probe') and found.group(1)
+    while time.time() < deadline and process.poll() is None:
+        if running():
+            process.send_signal(signal.SIGSTOP)
+            step = running()
+            if step:
+                process.send_signal(signal.SIGTERM)   # (delivered once it runs on)
+            process.send_signal(signal.SIGCONT)
+            if step:
+                return step
+        time.sleep(0.1)
+    return None
+
+
 def test_a_killed_check_still_writes_its_report(tmp_path):
     process = gpu_check('--cpu-only', '--out', tmp_path / 'out', tmp=tmp_path / 'tmp',
                         wait=False)
     report = tmp_path / 'out' / 'gpu_check_report.txt'
-    deadline = time.time() + 120
-    while time.time() < deadline and not (report.exists() and 'running: faces 32 px'
-                                          in report.read_text()):
-        time.sleep(0.2)
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=180)   # (a loaded machine is slow to wind down)
+    step = stop_during_a_run(process, report, time.time() + 120)
+    output = process.communicate(timeout=180)   # (a loaded machine is slow to wind down)
+    assert step, ('the check ended before a step could be stopped', output)
     text = report.read_text()
-    assert text.startswith('began GPU check: FAIL (1/2 steps)'), text
-    assert re.search(r'^FAIL .*faces 32 px: train.py, 2 epochs: stopped by SIGTERM', text, re.M)
+    assert text.startswith('began GPU check: FAIL'), text
+    lines = [line for line in text.splitlines() if re.match(r'^(ok|FAIL|skip) ', line)]
+    assert all(line.startswith(('ok', 'skip')) for line in lines[:-1]), text
+    assert re.match(rf'^FAIL .*{re.escape(step)}: stopped by SIGTERM$', lines[-1]), text
     assert os.listdir(tmp_path / 'tmp') == []
+
+
+def test_a_stop_between_two_steps_still_fails_the_check(tmp_path):
+    module = load_check_module()
+    check = module.Check(-1, 0, str(tmp_path / 'work'), time.time() + 60, 'tiny',
+                         str(tmp_path / 'report.txt'))
+    check.step('one', lambda: (None, 'fine'))
+    check.note_stop(module.Stopped('SIGTERM'))
+    ok, text = check.write_report(final=True)
+    assert not ok and text.startswith('began GPU check: FAIL (1/2 steps)'), text
+    assert 'FAIL    0.0 s  (between two steps): stopped by SIGTERM' in text
+    check.note_stop(module.Stopped('SIGTERM'))   # a stop already noted is noted once
+    assert len(check.steps) == 2
 
 
 def fake_python(tmp_path, body):
