@@ -199,6 +199,14 @@ class Config:
         "distance; the widths double from it up to 2 (smaller: the MMD also sees how "
         "wide each mode is, not only where the modes are)",
         range=Range(low=0, high=2, low_open=True))
+    pooled_mmd: float = setting(
+        0.0, "weight of a second MMD^2, between G(z) and x average-pooled to "
+        "--pooled-mmd-size pixels a side, added to L_G beside --mmd: it compares the colours "
+        "of large regions (hair, skin), which D's codes can blur (0: off)",
+        range=AT_LEAST_0, offered_by=FACES_ONLY, fake_branch=True, batch_coupled=True)
+    pooled_mmd_size: int = setting(
+        8, "the side, in pixels, of the images --pooled-mmd compares (a divisor of --size)",
+        range=AT_LEAST_1, offered_by=FACES_ONLY)
     sliced_wasserstein: float = setting(
         0.0, "weight of the sliced Wasserstein distance between G(z) and x (the points "
         "--mmd compares: --mmd-space, --mmd-batch), added to L_G: sorted along random "
@@ -255,6 +263,12 @@ class Config:
                f'arch {self.arch!r} does not fit dataset {self.dataset!r}')
         yield (self.mmd == 0 or self.batch_size >= 2,
                f'mmd needs batch-size >= 2, got {self.batch_size}')
+        yield (self.pooled_mmd == 0 or self.batch_size >= 2,
+               f'pooled-mmd needs batch-size >= 2, got {self.batch_size}')
+        yield (self.pooled_mmd == 0 or (self.pooled_mmd_size <= self.image_size
+                                        and self.image_size % self.pooled_mmd_size == 0),
+               f'pooled-mmd-size must divide size {self.image_size}, '
+               f'got {self.pooled_mmd_size}')
         yield (self.sliced_wasserstein == 0 or self.batch_size >= 2,
                f'sliced-wasserstein needs batch-size >= 2, got {self.batch_size}')
         yield (self.mixture_shape != 'grid'

@@ -71,7 +71,7 @@ class Coverage:
 
     #: The batch-coupled terms (config.py marks them) computed here on the
     #: whole batch through ``parts``; a data-parallel run refuses any other.
-    GATHERED = ('z_categories', 'margin', 'pull_away', 'code_matching', 'mmd',
+    GATHERED = ('z_categories', 'margin', 'pull_away', 'code_matching', 'mmd', 'pooled_mmd',
                 'sliced_wasserstein')
 
     def __init__(self, config, parts=OnePart):
@@ -112,6 +112,11 @@ class Coverage:
             if config.sliced_wasserstein > 0:
                 g = g + sliced_wasserstein(fakes, reals, config.sliced_wasserstein,
                                            self.parts.whole_draws(step.rs))
+        if config.pooled_mmd > 0:
+            size = config.pooled_mmd_size
+            g = g + terms.mmd(terms.pooled(gather(step.fake), size),
+                              terms.pooled(gather(step.x), size).array, config.pooled_mmd,
+                              terms.mmd_scales(config.mmd_narrowest))
         return Terms(pushed, d, g)
 
     def mmd_points(self, step):

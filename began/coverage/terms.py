@@ -132,6 +132,12 @@ def mmd(fake, real, weight, scales=MMD_SCALES):
     return weight * (off_ff + off_rr - 2 * F.mean(k_fr))
 
 
+def pooled(images, size):
+    """NCHW images averaged over square blocks down to ``size`` pixels a
+    side: what the pooled MMD compares (the colours of regions)."""
+    return F.average_pooling_2d(images, images.shape[-1] // size)
+
+
 def latent_projection(n_z, n_h, seed):
     """P, (n_z, n_h): the identity when the sizes agree, otherwise n_h
     orthonormal columns (n_z > n_h) or rows (n_z < n_h) of a random
