@@ -43,7 +43,8 @@ COVERING = {
                                     '--n-h', 16, '--score-samples', 50, '--z-categories', 4,
                                     '--mmd', 1, '--mmd-space', 'code', '--mmd-batch', 32,
                                     '--pull-away', 0.5, '--code-matching', 0.5,
-                                    '--margin', 2]),
+                                    '--margin', 2, '--pooled-mmd', 1,
+                                    '--pooled-mmd-size', 4]),
 }
 # Biases feeding a batch norm: their true gradient is 0, so what they get is
 # rounding noise, different in one process and in two (Adam's m and v too).
