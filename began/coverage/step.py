@@ -112,10 +112,10 @@ class Coverage:
             if config.sliced_wasserstein > 0:
                 g = g + sliced_wasserstein(fakes, reals, config.sliced_wasserstein,
                                            self.parts.whole_draws(step.rs))
-        if config.pooled_mmd > 0:
+        if config.pooled_mmd > 0:   # (pooled before gathering: a fraction of the images)
             size = config.pooled_mmd_size
-            g = g + terms.mmd(terms.pooled(gather(step.fake), size),
-                              terms.pooled(gather(step.x), size).array, config.pooled_mmd,
+            g = g + terms.mmd(gather(terms.pooled(step.fake, size)),
+                              gather(terms.pooled(step.x, size).array), config.pooled_mmd,
                               terms.mmd_scales(config.mmd_narrowest))
         return Terms(pushed, d, g)
 
