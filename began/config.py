@@ -221,6 +221,10 @@ class Config:
                           range=AT_LEAST_0)
     beta1: float = setting(0.9, 'Adam beta1', range=Range(low=0, high=1, high_open=True))
     grad_clip: float = setting(1.0, 'gradient norm clipping threshold', range=ABOVE_0)
+    g_ema: float = setting(
+        0.0, "decay per update of an exponential moving average of G's weights: the run's "
+        "pictures, scores and generator.npz are the average's, while G trains as before (0: "
+        "off, as in the post; e.g. 0.999)", range=Range(low=0, high=1, high_open=True))
     lr_patience: int = setting(
         0, 'halve the learning rate after this many epochs without a lower M_global, as the '
         'paper does (0: never)', range=AT_LEAST_0)

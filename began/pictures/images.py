@@ -11,6 +11,7 @@ from began.pictures.grids import display_scale, save_png, tile, to_uint8_images
 from began.data.image_folder import to_float
 from began.nets.sampling import decode, encode, fixed_z, generate, lerp, reconstruct
 from began.metrics.speckle import speckle_ratio
+from began.training.average import generator_shown
 
 
 def sample_grid(generator, z, rows, cols):
@@ -74,7 +75,7 @@ class ImagePictures(training.Extension):
 
     def __call__(self, trainer):
         updater = trainer.updater
-        gen, dis = updater.generator, updater.discriminator
+        gen, dis = generator_shown(trainer), updater.discriminator
         epoch = updater.epoch
         fake = generate(gen, self.z)
         pictures = {

@@ -11,6 +11,7 @@ from began.data.mixture import sample_mixture
 from began.metrics.mixture_modes import mode_metrics
 from began.rng import random_state
 from began.nets.sampling import fixed_z, generate, reconstruct
+from began.training.average import generator_shown
 
 NUM_POINTS = 10000      # points drawn in each picture
 METRIC_POINTS = 2500    # samples scored, as in VEEGAN / PacGAN
@@ -76,12 +77,13 @@ class MixturePictures(training.Extension):
     def __call__(self, trainer):
         updater = trainer.updater
         tag = f'epoch_{updater.epoch}'
+        generator = generator_shown(trainer)
         try:
-            metrics, _ = draw(self.config, updater.generator, updater.discriminator,
+            metrics, _ = draw(self.config, generator, updater.discriminator,
                               self.plot_dir, tag)
         except OSError as e:
             # A full disk must not end a long run: the pictures are not the model.
             warnings.warn(f'could not write the {tag} pictures to {self.plot_dir}: {e}')
-            metrics = sample_metrics(self.config, updater.generator)
+            metrics = sample_metrics(self.config, generator)
         chainer.report({'modes': metrics['modes'], 'high_quality': metrics['high_quality'],
                         'mode_kl': metrics['kl']})

@@ -7,6 +7,7 @@ import warnings
 from chainer import training
 from chainer.training import extensions
 
+from began.training.average import generator_shown
 from began.training.model_dir import WriteError, save_model_dir, write_error
 
 
@@ -54,17 +55,16 @@ class PlotReport(extensions.PlotReport):
 
 
 class ModelDirWriter(training.Extension):
-    """model.json + generator.npz + discriminator.npz, every epoch; a failed
-    write stops training."""
+    """model.json + generator.npz (G's average with --g-ema) +
+    discriminator.npz, every epoch; a failed write stops training."""
     priority = training.PRIORITY_WRITER - 10
 
     def __init__(self, config, model_dir):
         self.config, self.model_dir = config, model_dir
 
     def __call__(self, trainer):
-        updater = trainer.updater
         try:
-            save_model_dir(self.model_dir, self.config, updater.generator,
-                           updater.discriminator)
+            save_model_dir(self.model_dir, self.config, generator_shown(trainer),
+                           trainer.updater.discriminator)
         except WriteError as e:
             stop_for(trainer, e)

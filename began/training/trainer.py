@@ -14,6 +14,7 @@ from chainer.training import util as trigger_util
 from began import fast_cpu
 from began.errors import BeganError, EarlyFailureError
 from began.fast_cpu.adam import Adam
+from began.training.average import extend_average
 from began.training.extensions import LogReport, ModelDirWriter, PlotReport
 from began.training.guards import (K_STUCK_MIN_UPDATES, DivergenceGuard, EarlyCheck,
                                    KStuckWarning, iterations_per_epoch)
@@ -136,6 +137,7 @@ def build_trainer(config, iterator, generator, discriminator, device, model_dir,
                                out=model_dir if group.is_root else os.curdir)
     trainer.stop_trigger = StopTrigger(trainer.stop_trigger, group)
     extend_guards(trainer, iterator, check_examples, early_check_updates)
+    extend_average(trainer, config)
     if group.is_root:  # the extensions that write or print
         extend_reports(trainer, config, plot_dir, pictures, log_trigger, progress)
     extend_lr_schedules(trainer, config)

@@ -68,6 +68,8 @@ CASES = {
                                         'reconstruction_real_epoch_1.png']),
     'paper_skip': (FACES, TINY_PAPER_SKIP, 3, 5, ['samples_epoch_1.png',
                                                   'reconstruction_real_epoch_1.png']),
+    # G's average (--g-ema): the snapshot holds it, the pictures draw it.
+    'faces_ema': (FACES, [*TINY_FACES, '--g-ema', 0.5], 3, 5, ['samples_epoch_1.png']),
 }
 
 
@@ -84,6 +86,11 @@ def faces_runs(tmp_path_factory):
 @pytest.fixture(scope='module')
 def paper_skip_runs(tmp_path_factory):
     return two_runs('paper_skip', tmp_path_factory)
+
+
+@pytest.fixture(scope='module')
+def faces_ema_runs(tmp_path_factory):
+    return two_runs('faces_ema', tmp_path_factory)
 
 
 @pytest.fixture(params=sorted(CASES))
@@ -139,6 +146,40 @@ def test_the_resumed_paper_run_kept_its_skips(paper_skip_runs):
     from began.config import Config
     config = Config.load(str(paper_skip_runs['split'] / 'model'))
     assert (config.arch, config.skip, config.hidden) == ('paper', True, 4)
+
+
+def test_g_ema_saves_and_draws_the_average_and_trains_g_as_before(faces_runs, faces_ema_runs):
+    plain, averaged = faces_runs['straight'] / 'model', faces_ema_runs['straight'] / 'model'
+    snapshot = f'snapshot_iter_{faces_runs["last"]}.npz'
+    with_average, without = arrays(averaged / snapshot), arrays(plain / snapshot)
+    # The same G, D, Adam states and k_t: the average only watches.
+    for key, value in without.items():
+        if key.startswith('updater/') and key != 'updater/config':
+            numpy.testing.assert_array_equal(with_average[key], value, err_msg=key)
+    saved = arrays(averaged / 'generator.npz')
+    average, trained = 'extensions/GeneratorAverage/average/', 'updater/model:gen/'
+    for key, value in saved.items():
+        numpy.testing.assert_array_equal(value, with_average[average + key], err_msg=key)
+    assert any(not numpy.array_equal(value, with_average[trained + key])
+               for key, value in saved.items())
+    assert (averaged.parent / 'plot' / 'samples_epoch_2.png').read_bytes() != \
+        (plain.parent / 'plot' / 'samples_epoch_2.png').read_bytes()
+
+
+def test_a_run_without_g_ema_resumes_with_it(faces_runs, tmp_path):
+    """The snapshot has no average: it starts from the resumed G."""
+    first = f'snapshot_iter_{faces_runs["first"]}.npz'
+    (tmp_path / 'model').mkdir()
+    shutil.copy(faces_runs['split'] / 'model' / first, tmp_path / 'model' / first)
+    resumed = train(FACES, tmp_path, '--resume', '--epochs', 2, '--g-ema', 0.5)
+    assert 'g_ema=0.5' in resumed.stdout
+    snapshot = arrays(tmp_path / 'model' / f'snapshot_iter_{faces_runs["last"]}.npz')
+    saved = arrays(tmp_path / 'model' / 'generator.npz')
+    for key, value in saved.items():
+        numpy.testing.assert_array_equal(
+            value, snapshot['extensions/GeneratorAverage/average/' + key], err_msg=key)
+    assert any(not numpy.array_equal(value, snapshot['updater/model:gen/' + key])
+               for key, value in saved.items())
 
 
 def test_truncated_newest_snapshot_is_skipped_with_a_warning(mixture_runs, tmp_path):
