@@ -26,7 +26,7 @@ budget skips the least:
     this project's step beside PyTorch's (benchmarks/vs_torch: the same
     networks, weights and step) on the same device at 48 and 96 px;
  6. --preset covering on the ring (the mode-coverage terms, MMD included),
-    --arch paper and --h-penalty, shortened.
+    --arch paper and --h-penalty with G's average (--g-ema), shortened.
 
 Every train.py runs under benchmarks/recorded_run.py, which notes each
 update's losses and time and changes nothing else. The report (OUT/
@@ -367,7 +367,7 @@ class Check:
         with open(self.path(name, 'model', 'model.json')) as f:
             return None, f'{per_epoch} updates; model.json: ' + ', '.join(
                 f'{k} {v}' for k, v in json.load(f).items()
-                if k in ('arch', 'image_size', 'h_penalty'))
+                if k in ('arch', 'image_size', 'h_penalty', 'g_ema'))
 
     def covering(self):
         """--preset covering on the ring, shortened to two epochs (the
@@ -499,8 +499,8 @@ class Check:
         self.step('mixture: --preset covering, 2 epochs', self.covering)
         self.step('faces: --arch paper', self.variant, 'paper',
                   [*profile['paper'], '--arch', 'paper'])
-        self.step('faces: --h-penalty 0.01', self.variant, 'h_penalty',
-                  [*profile['h_penalty'], '--h-penalty', 0.01])
+        self.step('faces: --h-penalty 0.01 --g-ema 0.99', self.variant, 'h_penalty',
+                  [*profile['h_penalty'], '--h-penalty', 0.01, '--g-ema', 0.99])
 
     # --- the report ------------------------------------------------------------
 

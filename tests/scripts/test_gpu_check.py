@@ -24,7 +24,7 @@ STEPS = ('import and probe', 'faces 32 px: train.py, 2 epochs',
          'compare with the CPU: mixture', 'compare with the CPU: faces',
          'faces 16 px: train.py, 1 epoch (timing)', 'beside PyTorch on this device',
          'mixture: --preset covering, 2 epochs', 'faces: --arch paper',
-         'faces: --h-penalty 0.01')
+         'faces: --h-penalty 0.01 --g-ema 0.99')
 TORCH = importlib.util.find_spec('torch') is not None
 
 
@@ -81,6 +81,7 @@ def test_the_checks_seed_reaches_every_new_run(checked):
                for d in ('faces', 'mixture', 'faces_small', 'covering', 'paper', 'h_penalty')}
     assert {c['seed'] for c in configs.values()} == {3}
     assert configs['covering']['mmd'] > 0 and configs['faces']['image_size'] == 32
+    assert configs['h_penalty']['g_ema'] == 0.99
 
 
 def test_keep_copies_only_small_files_to_out(checked):
