@@ -307,8 +307,12 @@ def test_a_failed_write_of_the_image_grids_warns(tmp_path, monkeypatch):
     pictures = ImagePictures(faces, str(tmp_path / 'grids'),
                              numpy.zeros((4, 3, 16, 16), numpy.uint8))
     monkeypatch.setattr(Image.Image, 'save', full)
+    def no_extension(name):  # as Trainer.get_extension: no --g-ema average here
+        raise ValueError(name)
+
     fake = type('T', (), {'updater': type('U', (), dict(generator=fgen, discriminator=fdis,
-                                                        epoch=1))})
+                                                        epoch=1)),
+                          'get_extension': staticmethod(no_extension)})
     with pytest.warns(UserWarning) as record:
         pictures(fake)
     assert [re.sub(r'^could not write .*/(\w+\.png): \[Errno 28\] No space left on device$',
