@@ -75,4 +75,3 @@ def extend_average(trainer, config):
     the same G, and each resumes it from the snapshot)."""
     if config.g_ema > 0:
         trainer.extend(GeneratorAverage(trainer.updater.generator, config.g_ema), name=NAME)
-
