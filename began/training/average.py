@@ -17,8 +17,8 @@ class GeneratorAverage(training.Extension):
     array of G (weights and batch-norm statistics), where d is ``decay``, or
     (1 + t) / (10 + t) at update t while that is smaller, so the first
     updates' random weights fade out of a short run."""
-    # After the divergence guard (no NaN gets in), before every picture and
-    # writer: they all read this update's average.
+    # After the divergence guard (which stops a run before any writer saves
+    # a NaN), before every picture and writer: they read this update's average.
     priority = training.PRIORITY_WRITER + 50
     trigger = (1, 'iteration')
 
