@@ -173,6 +173,11 @@ class Config:
         0.0, "weight of BEGAN-CS's latent constraint mean |enc(G(z)) - P z| (P: a fixed "
         "projection when N_h != N_z), added to L_D (0: off)", range=AT_LEAST_0,
         fake_branch=True)
+    info_head: float = setting(
+        0.0, "weight of an InfoGAN head: a linear layer on D's code names G(z)'s "
+        "--z-categories category; its cross-entropy is added to L_D (D learns to tell the "
+        "categories apart) and to L_G (G makes them distinct) (0: off)", range=AT_LEAST_0,
+        fixes_shape=True, fake_branch=True)
     code_matching: float = setting(
         0.0, "weight of feature matching on D's code, mean over units of (mean h(G(z)) - "
         "mean h(x))^2 over the batches, added to L_G (0: off)", range=AT_LEAST_0,
@@ -267,6 +272,9 @@ class Config:
                f'arch {self.arch!r} does not fit dataset {self.dataset!r}')
         yield (self.mmd == 0 or self.batch_size >= 2,
                f'mmd needs batch-size >= 2, got {self.batch_size}')
+        yield (self.info_head == 0 or self.z_categories >= 2,
+               f'info-head names z\'s categories: it needs --z-categories >= 2, '
+               f'got {self.z_categories}')
         yield (self.pooled_mmd == 0 or self.batch_size >= 2,
                f'pooled-mmd needs batch-size >= 2, got {self.batch_size}')
         yield (self.pooled_mmd == 0 or (self.pooled_mmd_size <= self.image_size

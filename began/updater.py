@@ -78,7 +78,7 @@ class BeganUpdater(training.StandardUpdater):
 
         if self.coverage.active:
             extra = self.coverage(StepTensors(x, z, fake, h_real, h_fake, rec_fake, loss_real,
-                                              rs, gen, encode))
+                                              rs, gen, encode, dis))
             if extra.pushed is not None:
                 loss_d = objective.discriminator_loss(real_terms, extra.pushed, self.k)
             loss_d, loss_g = loss_d + extra.d, loss_g + extra.g

@@ -34,6 +34,7 @@ class StepTensors(NamedTuple):
     rs: Any             # the step's random state (draws go on from the step's)
     generator: Callable  # G
     encode: Callable    # v -> D's code of v, with the step's input noise
+    discriminator: Any  # D (its --info-head)
 
 
 class Terms(NamedTuple):
@@ -98,6 +99,10 @@ class Coverage:
         if config.latent_recovery > 0:
             d = d + terms.latent_recovery(step.h_fake, step.z, self.projection(step.x),
                                           config.latent_recovery)
+        if config.info_head > 0:   # per sample: each process's share, as L(G(z))
+            named = terms.category_recovery(step.discriminator.info_head(step.h_fake), step.z,
+                                            config.z_categories, config.info_head)
+            d, g = d + named, g + named
         if config.pull_away > 0 or config.code_matching > 0:
             h_fake = gather(step.h_fake)
         if config.pull_away > 0:

@@ -2,6 +2,7 @@
 
   L_D: each fake's error capped at m L(x)    EBGAN's margin, adaptive
   L_D += w mean |enc(G(z)) - P z|            BEGAN-CS's latent constraint (P fixed)
+  L_D, L_G += w CE(Q(enc(G(z))), c)          an InfoGAN head Q names z's category c
   L_G += w PT(enc(G(z)))                     EBGAN's pull-away term
   L_G += w |mean h(G(z)) - mean h(x)|^2      feature matching on D's code
   L_G += w MMD^2(G(z), x)                    a mixture of RBF kernels, data or code space
@@ -154,3 +155,12 @@ def latent_recovery(h_fake, z, projection, weight):
     """w mean |h - P z|: BEGAN-CS's constraint, D's code of G(z) must give
     z back. D can only meet it if distinct z give distinct G(z)."""
     return weight * F.mean_absolute_error(h_fake, z @ projection)
+
+
+def category_recovery(logits, z, categories, weight):
+    """w CE(logits, c): InfoGAN's term for z's one-hot categories (c: the
+    hot one of z's first ``categories`` coordinates), the logits a head on
+    D's code of G(z). Low when each category's G(z) is told apart from the
+    others': G cannot give two categories the same blend."""
+    target = z[:, :categories].argmax(axis=1).astype(numpy.int32)
+    return weight * F.softmax_cross_entropy(logits, target)

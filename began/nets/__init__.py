@@ -1,6 +1,7 @@
 """The networks: the mixture MLPs, the post's conv nets, the BEGAN paper's
 nets, and `build_models(config)`, the (generator, discriminator) pair a
 Config describes."""
+import chainer
 import numpy
 
 from began.nets.blog import BlogAutoEncoder, BlogGenerator
@@ -15,7 +16,13 @@ def build_models(config):
     state = numpy.random.get_state()
     numpy.random.seed(derive_seed(config.seed, 'init'))
     try:
-        return _build(config)
+        gen, dis = _build(config)
+        if config.info_head > 0:
+            # InfoGAN's Q on D's code: D's own link, so D's optimizer,
+            # the snapshot and discriminator.npz hold it.
+            with dis.init_scope():
+                dis.info_head = chainer.links.Linear(config.n_h, config.z_categories)
+        return gen, dis
     finally:
         numpy.random.set_state(state)
 

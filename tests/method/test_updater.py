@@ -54,6 +54,11 @@ def expected_grads(config, gen, dis, x, iteration, k):
         p = terms.latent_projection(config.n_z, config.n_h, config.seed)
         recovery = config.latent_recovery * chainer.functions.mean_absolute_error(h_fake, z @ p)
         pull_away = config.pull_away * terms.pull_away(h_fake, 1.0)
+        named = 0   # --info-head: D's head names each fake's category, in both losses
+        if config.info_head > 0:
+            hot = z[:, :config.z_categories].argmax(axis=1).astype(numpy.int32)
+            named = config.info_head * chainer.functions.softmax_cross_entropy(
+                dis.info_head(h_fake), hot)
         gap = chainer.functions.mean(h_fake, axis=0) - h.array.mean(axis=0)
         matching = config.code_matching * chainer.functions.sum(gap * gap) / gap.size
         pair = (h_fake, h.array) if config.mmd_space == 'code' else (fake, x)
@@ -67,15 +72,16 @@ def expected_grads(config, gen, dis, x, iteration, k):
             if config.mmd > 0 else 0
         transport = sliced_wasserstein(*pair, config.sliced_wasserstein, rs) \
             if config.sliced_wasserstein > 0 else 0
-        return {'dis': loss_real - k * pushed + penalty + recovery,
-                'gen': loss_fake + pull_away + matching + mmd + transport, 'h': h}
+        return {'dis': loss_real - k * pushed + penalty + recovery + named,
+                'gen': loss_fake + pull_away + matching + mmd + transport + named, 'h': h}
 
     grads = {}
     for name, link in (('dis', dis), ('gen', gen)):
         gen.cleargrads()
         dis.cleargrads()
         losses()[name].backward()
-        grads[name] = {n: p.grad.copy() for n, p in link.namedparams()}
+        grads[name] = {n: p.grad.copy() for n, p in link.namedparams()
+                       if p.grad is not None}   # (the head, with --info-head 0)
     grads['h_std'] = float(losses()['h'].array.std())
     return grads
 
@@ -83,7 +89,7 @@ def expected_grads(config, gen, dis, x, iteration, k):
 # Each optional term of the objective, and the network whose loss holds it.
 OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'dis',
                   'code_matching': 'gen', 'margin': 'dis', 'mmd': 'gen',
-                  'sliced_wasserstein': 'gen'}
+                  'sliced_wasserstein': 'gen', 'info_head': 'gen'}
 
 
 @pytest.mark.parametrize('extra', [{}, dict(h_penalty=0.5), dict(pull_away=0.7),
@@ -94,12 +100,14 @@ OPTIONAL_TERMS = {'h_penalty': 'dis', 'pull_away': 'gen', 'latent_recovery': 'di
                                    dict(mmd=0.5, mmd_batch=20, z_categories=3),
                                    dict(mmd=0.5, mmd_narrowest=1 / 64),
                                    dict(sliced_wasserstein=0.5),
+                                   dict(info_head=0.5, z_categories=3),
                                    dict(mmd=0.5, sliced_wasserstein=0.5, mmd_batch=20,
                                         mmd_space='code')])
 def test_gradients_do_not_leak_across(tmp_path, extra):
     """Each loss's gradient goes to its own network only, with the optional
     terms: the pull-away term, code matching and the MMD (L_G) reach G
-    only, the latent constraint (L_D) D only."""
+    only, the latent constraint (L_D) D only; the InfoGAN head's term, in
+    both losses, reaches each network through its own loss."""
     config = tiny_mixture_config(k_init=0.5, noise_std=0.1, **extra)
     trainer = make_trainer(tmp_path, config)
     updater = trainer.updater

@@ -189,6 +189,10 @@ def test_bad_resumes(tmp_path, trained):
         (MIXTURE, ['--resume', trained / 'generator.npz'], 'is not a snapshot of this project'),
         (MIXTURE, ['--resume', snapshot, '--n-z', 9],
          'a resumed run keeps its networks; cannot change n_z (it was trained with n_z=8)'),
+        # --info-head gives D another layer: not for a run trained without it
+        (MIXTURE, ['--resume', snapshot, '--info-head', 1],
+         'a resumed run keeps its networks; cannot change info_head (it was trained with '
+         'info_head=0.0)'),
     ]
     for script, args, message in cases:
         result = run_forked(script, *args, '--model-dir', model, '--plot-dir', tmp_path / 'p')

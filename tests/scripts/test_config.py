@@ -64,6 +64,8 @@ def test_missing_model_json(tmp_path):
     (dict(anneal_epochs=1, lr_patience=2), 'anneal-epochs and lr-patience both'),
     (dict(mmd_space='pixels'), "mmd-space must be 'data' or 'code'"),
     (dict(mmd=1.0, batch_size=1), 'mmd needs batch-size >= 2'),
+    (dict(info_head=1.0), r'info-head .* needs --z-categories >= 2, got 0'),
+    (dict(info_head=-1.0, z_categories=4), 'info-head must be >= 0'),
     (dict(z_categories=8, n_z=8), r'z-categories must be in \[0, n-z\)'),
     (dict(z_categories=-1), 'z-categories must be in'),
     (dict(mmd_batch=4, batch_size=8), r'mmd-batch must be 0 or >= batch-size \(8\)'),
