@@ -160,7 +160,7 @@ def latent_recovery(h_fake, z, projection, weight):
 def category_recovery(logits, z, categories, weight):
     """w CE(logits, c): InfoGAN's term for z's one-hot categories (c: the
     hot one of z's first ``categories`` coordinates), the logits a head on
-    D's code of G(z). Low when each category's G(z) is told apart from the
-    others': G cannot give two categories the same blend."""
+    D's code of G(z). Low when D tells each category's G(z) from the
+    others' (by any difference: on the faces, G's pixel noise did)."""
     target = z[:, :categories].argmax(axis=1).astype(numpy.int32)
     return weight * F.softmax_cross_entropy(logits, target)
