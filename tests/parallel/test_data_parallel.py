@@ -31,10 +31,11 @@ ONE_UPDATE = {
                       '--n-h', 16, '--score-samples', 50]),
     'mixture': (MIXTURE, ['--n-z', 8, '--n-h', 8, '--hidden', 8, '--updates-per-epoch', 1]),
 }
-# Every batch-coupled coverage term (and the per-sample --info-head), two updates (the second MMD sees the
-# first's reals in its memory): --preset covering on the mixture (its
-# categories and MMD batch scaled to the tiny nets), and on the faces the
-# MMD on D's codes beside the other terms, through batch-normalised nets.
+# Every batch-coupled coverage term (and the per-sample --info-head), two
+# updates (the second MMD sees the first's reals in its memory): --preset
+# covering on the mixture (its categories and MMD batch scaled to the tiny
+# nets), and on the faces the MMD on D's codes beside the other terms,
+# through batch-normalised nets.
 COVERING = {
     'mixture': (MIXTURE, ['--preset', 'covering', '--n-z', 8, '--n-h', 8, '--hidden', 8,
                           '--z-categories', 4, '--mmd-batch', 32, '--anneal-epochs', 0,

@@ -311,6 +311,7 @@ def test_a_failed_write_of_the_image_grids_warns(tmp_path, monkeypatch):
     pictures = ImagePictures(faces, str(tmp_path / 'grids'),
                              numpy.zeros((4, 3, 16, 16), numpy.uint8))
     monkeypatch.setattr(Image.Image, 'save', full)
+
     def no_extension(name):  # as Trainer.get_extension: no --g-ema average here
         raise ValueError(name)
 
