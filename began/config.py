@@ -77,6 +77,12 @@ ABOVE_0 = Range(low=0, low_open=True)
 UNIT = Range(low=0, high=1)
 
 
+def is_on(weight):
+    """A term whose layer exists only when its weight is above 0: turning it
+    on or off changes the networks' shapes, a new weight does not."""
+    return weight > 0
+
+
 def setting(default, help, *, choices=(), range=None, offered_by=tuple(EXPERIMENTS),
             cli_name=None, fixes_shape=False, fake_branch=False, batch_coupled=False):
     """A Config field and its row of the table.
@@ -85,7 +91,8 @@ def setting(default, help, *, choices=(), range=None, offered_by=tuple(EXPERIMEN
         experiments differ. range: a :class:`Range`. offered_by: the
         experiments whose scripts offer it as an option. cli_name: its
         command-line spelling, if not its own name. fixes_shape: it sets the
-        networks' shapes (a resumed run cannot change it). fake_branch,
+        networks' shapes (a resumed run cannot change it); or a function of
+        its value giving what of it sets them (see :func:`shape_part`). fake_branch,
         batch_coupled: a mode-coverage term of that kind (see Config)."""
     return dataclasses.field(default=default, metadata=dict(
         help=help, choices=choices, range=range, offered_by=offered_by,
@@ -177,7 +184,7 @@ class Config:
         0.0, "weight of an InfoGAN head: a linear layer on D's code names G(z)'s "
         "--z-categories category; its cross-entropy is added to L_D (D learns to tell the "
         "categories apart) and to L_G (G makes them distinct) (0: off)", range=AT_LEAST_0,
-        fixes_shape=True, fake_branch=True)
+        fixes_shape=is_on, fake_branch=True)
     code_matching: float = setting(
         0.0, "weight of feature matching on D's code, mean over units of (mean h(G(z)) - "
         "mean h(x))^2 over the batches, added to L_G (0: off)", range=AT_LEAST_0,
@@ -387,6 +394,13 @@ def row(name):
 def fields_marked(key):
     """The names of the fields whose row sets ``key`` (e.g. 'fixes_shape')."""
     return tuple(name for name, f in _FIELDS.items() if f.metadata[key])
+
+
+def shape_part(name, value):
+    """What of the value of the fixes_shape field ``name`` sets the networks'
+    shapes: the value itself, or its row's function of it."""
+    part = row(name)['fixes_shape']
+    return part(value) if callable(part) else value
 
 
 def label(name):

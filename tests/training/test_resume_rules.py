@@ -1,13 +1,19 @@
 """Resume does what it says: --epochs at or below the epochs done ends at
 once with one line; a resume that branches from an older snapshot moves the
 other branch aside so that the next plain --resume continues this one; a
-data set whose size changed is named in plain words."""
+data set whose size changed is named in plain words; a change of a
+term's weight is taken where its layer stays."""
+import argparse
 import json
 import os
 
 import numpy
+import pytest
 from PIL import Image
 
+from began.cli import resumed_config
+from began.config import Config
+from began.errors import ConfigError
 from conftest import assert_one_line_error, run_forked
 
 MIXTURE = 'train_gaussian_mixture/train.py'
@@ -83,3 +89,11 @@ def test_images_added_or_removed_before_a_resume_are_named(tmp_path):
     assert_one_line_error(result, f'the image folder {faces} now holds 10 images; the '
                                   f'snapshot {tmp_path / "model" / "snapshot_iter_3.npz"} '
                                   f'was made with 12')
+
+
+def test_a_resume_may_reweigh_the_info_head_but_not_add_or_drop_it():
+    # Only turning --info-head on or off changes D's shape; a new weight does not.
+    saved = Config(z_categories=4, info_head=1.0).validate()
+    assert resumed_config(saved, argparse.Namespace(info_head=0.5), ['info_head']).info_head == 0.5
+    with pytest.raises(ConfigError, match='cannot change info_head'):
+        resumed_config(saved, argparse.Namespace(info_head=0.0), ['info_head'])
