@@ -73,9 +73,8 @@ def resumed_config(saved, args, given):
     changes = {name: getattr(args, name) for name in given
                if hasattr(saved, name) and getattr(args, name) != getattr(saved, name)}
     # A resumed run cannot change the fields that fix the networks' shapes.
-    fixed = sorted(name for name in set(changes) & set(config_module.fields_marked('fixes_shape'))
-                   if config_module.shape_part(name, changes[name])
-                   != config_module.shape_part(name, getattr(saved, name)))
+    fixed = sorted(name for name, value in changes.items()
+                   if config_module.changes_shape(name, getattr(saved, name), value))
     if fixed:
         raise ConfigError(f'a resumed run keeps its networks; cannot change '
                           f'{", ".join(fixed)} (it was trained with '

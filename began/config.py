@@ -92,7 +92,7 @@ def setting(default, help, *, choices=(), range=None, offered_by=tuple(EXPERIMEN
         experiments whose scripts offer it as an option. cli_name: its
         command-line spelling, if not its own name. fixes_shape: it sets the
         networks' shapes (a resumed run cannot change it); or a function of
-        its value giving what of it sets them (see :func:`shape_part`). fake_branch,
+        its value giving what of it sets them (see :func:`changes_shape`). fake_branch,
         batch_coupled: a mode-coverage term of that kind (see Config)."""
     return dataclasses.field(default=default, metadata=dict(
         help=help, choices=choices, range=range, offered_by=offered_by,
@@ -396,11 +396,11 @@ def fields_marked(key):
     return tuple(name for name, f in _FIELDS.items() if f.metadata[key])
 
 
-def shape_part(name, value):
-    """What of the value of the fixes_shape field ``name`` sets the networks'
-    shapes: the value itself, or its row's function of it."""
+def changes_shape(name, old, new):
+    """Whether the field ``name`` going from ``old`` to ``new`` changes the
+    networks' shapes: its row's fixes_shape, or that function of the value."""
     part = row(name)['fixes_shape']
-    return part(value) if callable(part) else value
+    return part(old) != part(new) if callable(part) else bool(part) and old != new
 
 
 def label(name):
