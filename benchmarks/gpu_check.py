@@ -142,7 +142,9 @@ class Check:
     def step(self, name, function, *args, timed=True):
         """Run one step and note how it went; returns what the step returns
         (None when it failed). Any exception fails the step, not the check.
-        A ``timed`` step does not start after the deadline."""
+        A ``timed`` step does not start after the deadline, nor any after a stop."""
+        if STOPS:   # (a stop whose exception some library code swallowed)
+            raise Stopped(STOPS[0])
         if timed and time.time() > self.deadline:
             return self.skip(name, 'out of time')
         start = time.perf_counter()
@@ -554,10 +556,19 @@ def launch_forked(command, cwd, env, timeout):
     Chainer again (about a second a command). CPU only: a CUDA context does
     not survive a fork."""
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    pid = os.fork()
+    # SIGTERM waits until the fork is done: its handler would otherwise run
+    # inside an at-fork callback (logging's), where Python ignores what it
+    # raises, and the stopped check would run on.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
     if pid == 0:  # the child: never returns
         code = 1
         signal.signal(signal.SIGTERM, signal.SIG_DFL)   # (the check's handler is the parent's)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         try:
             os.chdir(cwd)
             os.environ.clear()
@@ -582,6 +593,7 @@ def launch_forked(command, cwd, env, timeout):
             os._exit(code)
     end = time.time() + timeout
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)   # (a SIGTERM that waited comes now)
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
@@ -687,8 +699,12 @@ class Stopped(BaseException):
     """SIGTERM (a timeout's kill): the report is still written."""
 
 
+STOPS = []   # the signals received: a stop whose exception was swallowed still counts
+
+
 def stop(signum, frame):
-    raise Stopped(signal.Signals(signum).name)
+    STOPS.append(signal.Signals(signum).name)
+    raise Stopped(STOPS[-1])
 
 
 def main(argv=None):
@@ -725,6 +741,8 @@ def main(argv=None):
     except Stopped as e:
         check.note_stop(e)
     finally:
+        if STOPS:
+            check.note_stop(STOPS[0])
         copied = copy_small_files(work, args.out, args.keep)
         if args.keep:
             print(f'the runs are kept in {work}; small files copied to {copied}')

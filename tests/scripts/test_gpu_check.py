@@ -189,6 +189,58 @@ def test_a_stop_between_two_steps_still_fails_the_check(tmp_path):
     assert len(check.steps) == 2
 
 
+def test_a_stop_swallowed_by_library_code_still_ends_the_check(tmp_path):
+    module = load_check_module()
+    check = module.Check(-1, 0, str(tmp_path / 'work'), time.time() + 60, 'tiny',
+                         str(tmp_path / 'report.txt'))
+
+    def swallows_a_stop():   # as Python does with what an at-fork callback raises
+        try:
+            module.stop(signal.SIGTERM, None)
+        except module.Stopped:
+            pass
+        return None, 'fine'
+
+    check.step('one', swallows_a_stop)
+    with pytest.raises(module.Stopped):
+        check.step('two', lambda: (None, 'fine'))
+    check.note_stop(module.STOPS[0])
+    ok, text = check.write_report(final=True)
+    assert not ok and 'stopped by SIGTERM' in text, text
+
+
+def test_a_sigterm_during_a_fork_stops_the_check_and_its_child(tmp_path):
+    """Seen under load: the SIGTERM came while the check forked a script, its
+    handler ran in logging's at-fork callback, Python ignored the exception
+    and the stopped check ran on to PASS. Here the signal comes in that very
+    callback."""
+    script = tmp_path / 'sleeps.py'
+    script.write_text('import time\ntime.sleep(20)\n')
+    code = f"""if True:
+        import importlib.util, os, signal, sys, time
+        spec = importlib.util.spec_from_file_location('gpu_check', {CHECK!r})
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        signal.signal(signal.SIGTERM, module.stop)
+        armed = [True]
+
+        def term_once():
+            if armed:
+                armed.clear()
+                signal.raise_signal(signal.SIGTERM)
+
+        os.register_at_fork(after_in_parent=term_once)
+        start = time.time()
+        try:
+            module.launch_forked([sys.executable, {str(script)!r}], '.', dict(os.environ), 60)
+        except module.Stopped as e:
+            print('stopped by', e, 'after', round(time.time() - start), 's')
+    """
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.startswith('stopped by SIGTERM after 0 s'), result
+
+
 def fake_python(tmp_path, body):
     """A 'python' that runs ``body`` (bash) for gpu_check.py, the real one otherwise."""
     path = tmp_path / 'python'
