@@ -50,12 +50,10 @@ the comparison's two runs must then agree exactly.
 """
 import argparse
 import importlib.util
-import io
 import json
 import math
 import os
 import platform
-import runpy
 import shutil
 import signal
 import statistics
@@ -67,6 +65,8 @@ import traceback
 import types
 
 import numpy
+
+from forked import run_forked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -552,65 +552,8 @@ def launch_process(command, cwd, env, timeout):
 
 def launch_forked(command, cwd, env, timeout):
     """The command in a child forked from this process, as the test suite runs
-    scripts: its own process, exit status and output, without importing
-    Chainer again (about a second a command). CPU only: a CUDA context does
-    not survive a fork."""
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    # SIGTERM waits until the fork is done: its handler would otherwise run
-    # inside an at-fork callback (logging's), where Python ignores what it
-    # raises, and the stopped check would run on.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    try:
-        pid = os.fork()
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        raise
-    if pid == 0:  # the child: never returns
-        code = 1
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)   # (the check's handler is the parent's)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        try:
-            os.chdir(cwd)
-            os.environ.clear()
-            os.environ.update(env)
-            os.dup2(out.fileno(), 1)
-            os.dup2(err.fileno(), 2)
-            sys.stdout = io.TextIOWrapper(io.FileIO(1, 'w', closefd=False), line_buffering=True)
-            sys.stderr = io.TextIOWrapper(io.FileIO(2, 'w', closefd=False), line_buffering=True)
-            sys.argv = command[1:]
-            sys.path[0] = os.path.dirname(command[1])
-            runpy.run_path(command[1], run_name='__main__')
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            if isinstance(e.code, str):
-                sys.stderr.write(e.code + '\n')
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    end = time.time() + timeout
-    try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)   # (a SIGTERM that waited comes now)
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.time() > end:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return None
-            time.sleep(0.02)
-    except BaseException:   # this process is stopped: the child goes with it
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    out.seek(0)
-    err.seek(0)
-    return subprocess.CompletedProcess(command, os.waitstatus_to_exitcode(status),
-                                       out.read().decode(), err.read().decode())
+    scripts (forked.py): without importing Chainer again. CPU only."""
+    return run_forked(command, cwd, env, timeout)
 
 
 def batch_size(options):

@@ -1,13 +1,9 @@
-import io
 import os
 import re
 import shutil
-import runpy
 import signal
 import subprocess
 import sys
-import tempfile
-import time
 import uuid
 
 import pytest
@@ -17,6 +13,8 @@ from began.config import Config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault('MPLBACKEND', 'Agg')
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+import forked  # noqa: E402  (benchmarks/forked.py: the scripts run in forked children)
 
 
 MPIEXEC = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
@@ -133,48 +131,14 @@ def root():
 
 
 def run_forked(script, *args, timeout=120):
-    """A script in a child process forked from this one: a real process
-    (its own exit status, stderr, signal handlers and state), without paying
-    Chainer's import again as a fresh interpreter would (~2 s a run)."""
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = 1
-        try:
-            os.dup2(out.fileno(), 1)
-            os.dup2(err.fileno(), 2)
-            sys.stdout = io.TextIOWrapper(io.FileIO(1, 'w', closefd=False), line_buffering=True)
-            sys.stderr = io.TextIOWrapper(io.FileIO(2, 'w', closefd=False), line_buffering=True)
-            path = os.path.join(ROOT, script)
-            sys.argv = [path, *map(str, args)]
-            runpy.run_path(path, run_name='__main__')
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            if isinstance(e.code, str):
-                sys.stderr.write(e.code + '\n')
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    end = time.time() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.time() > end:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise AssertionError(f'{script} {args} timed out')
-        time.sleep(0.02)
-    out.seek(0)
-    err.seek(0)
-    return subprocess.CompletedProcess(
-        [script, *args], os.waitstatus_to_exitcode(status),
-        out.read().decode(), err.read().decode())
+    """A script of the project, run as ``python script args`` would, in a child
+    forked from this process (benchmarks/forked.py): its own process without
+    paying Chainer's import again (~2 s a run)."""
+    done = forked.run_forked([sys.executable, os.path.join(ROOT, script), *map(str, args)],
+                             timeout=timeout)
+    if done is None:
+        raise AssertionError(f'{script} {args} timed out')
+    return done
 
 
 def assert_one_line_error(result, *fragments):

@@ -218,6 +218,7 @@ def test_a_sigterm_during_a_fork_stops_the_check_and_its_child(tmp_path):
     script.write_text('import time\ntime.sleep(20)\n')
     code = f"""if True:
         import importlib.util, os, signal, sys, time
+        sys.path.insert(0, os.path.dirname({CHECK!r}))
         spec = importlib.util.spec_from_file_location('gpu_check', {CHECK!r})
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
