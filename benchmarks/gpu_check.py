@@ -681,8 +681,8 @@ def main(argv=None):
             if args.cpu_only:
                 preload()
             check.all()
-    except Stopped as e:
-        check.note_stop(e)
+    except Stopped:
+        pass   # (noted below, with any stop that was swallowed on the way)
     finally:
         if STOPS:
             check.note_stop(STOPS[0])
