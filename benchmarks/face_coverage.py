@@ -12,16 +12,18 @@ reading), face_clean (% of faces whose hair and eye colour read cleanly),
 face_kl (KL of the generated mode histogram to the true one). Writes
 RESULTS/NAME/{result.json, table.md, samples.png} (NAME: --name, or the
 preset) and RESULTS/table.md: the real toy faces' own scores first, then
-every configuration in RESULTS. A run that was cut off resumes from its
-snapshot.
+every configuration in RESULTS. Ctrl-C (or SIGTERM) stops the training
+after its update in progress, with a snapshot; the same command continues
+it (as it continues a run that was cut off, from its last snapshot).
 """
 import argparse
 import glob
 import json
 import os
 import shutil
-import subprocess
 import sys
+
+from training_run import run_training
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = os.path.join(ROOT, 'train_animeface', 'train.py')
@@ -68,7 +70,7 @@ def train(args, model_dir, plot_dir, log_path):
     if glob.glob(os.path.join(model_dir, 'snapshot_iter_*.npz')):
         command.append('--resume')
     with open(log_path, 'a') as log:
-        status = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT).returncode
+        status = run_training(command, log)
     if status != 0:
         sys.exit(f'error: training failed (status {status}); see {log_path}')
     return options

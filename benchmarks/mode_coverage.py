@@ -12,8 +12,9 @@ samples of G are scored as VEEGAN and PacGAN do (modes captured, % high
 quality within 3 std of a mode) with the KL between the generated and true
 mode histograms. Each finished run is one line of RESULTS/runs.jsonl, written
 as it ends; a sweep that is cut off continues where it stopped (a cut run
-resumes from its snapshot). RESULTS/table.md (mean and spread over seeds,
-published rows beside) and RESULTS/scatter.png are rewritten after each run.
+resumes from its snapshot; Ctrl-C stops the training in progress with one).
+RESULTS/table.md (mean and spread over seeds, published rows beside) and
+RESULTS/scatter.png are rewritten after each run.
 RESULTS is benchmarks/results/mode_coverage/NAME (NAME: the preset, or --name).
 The same command in a second terminal uses a second core: each run is
 claimed by one process (a lock that ends with it), the other takes the next.
@@ -24,11 +25,12 @@ import fcntl
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 
 import numpy
+
+from training_run import run_training
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = os.path.join(ROOT, 'train_gaussian_mixture', 'train.py')
@@ -123,7 +125,7 @@ def run_one(args, toy, seed):
     command = train_command(args, toy, seed, model_dir, plot_dir)
     start = time.time()
     with open(os.path.join(work, 'train.out'), 'a') as out:
-        status = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT).returncode
+        status = run_training(command, out)
     if status != 0:
         sys.exit(f'error: {toy} seed {seed} failed (status {status}); see '
                  f'{os.path.join(work, "train.out")}')

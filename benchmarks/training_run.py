@@ -1,0 +1,46 @@
+"""A benchmark's training run, stopped as train.py itself is stopped.
+
+subprocess.run kills its child when Ctrl-C reaches the parent, so a
+benchmark stopped with Ctrl-C lost every update since the training's last
+snapshot (up to an epoch) and left no word of it. Here the training runs in
+its own session and gets exactly the signals the benchmark gets: the first
+Ctrl-C or SIGTERM makes it stop after its update and write a snapshot (the
+same benchmark command then continues it), a second one stops it at once.
+"""
+import signal
+import subprocess
+import sys
+
+
+def run_training(command, out):
+    """Run ``command`` with its stdout and stderr to the file ``out``; its exit
+    status. After a stop (once the training has written its snapshot) this
+    process exits with a one-line message."""
+    stops, children = [], []   # stops: [signal, forwarded yet]
+
+    def deliver():
+        # Each stop is marked before it is sent: a handler that runs in
+        # between (a second Ctrl-C) sends only its own.
+        for stop in stops:
+            if children and not stop[1]:
+                stop[1] = True
+                children[0].send_signal(stop[0])
+
+    def forward(signum, frame):
+        stops.append([signum, False])
+        deliver()
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        # Its own session: a Ctrl-C at the terminal reaches it once, from here.
+        children.append(subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True))
+        deliver()   # a stop that came before the training was there
+        status = children[0].wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if stops:
+        sys.exit(f'stopped by {signal.Signals(stops[0][0]).name}: the training ended with status '
+                 f'{status} (see {out.name}); the same command continues it from its snapshot')
+    return status
