@@ -128,19 +128,20 @@ def test_analogy_of_a_mixture_model_is_refused(tmp_path):
 
 def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
     """--preset covering: the covering terms on (the MMD on D's codes),
-    gamma 1.0, and its own length, 32 epochs, the last 4 annealed; then it stops."""
+    gamma 1.0, G's rate 4x D's, and its own length, 48 epochs, the last 4
+    annealed; then it stops."""
     result = run_forked('train_animeface/train.py', '--preset', 'covering', '--dataset',
                         'toyfaces', '--num-images', 8, '--size', 16, '--n-h', 16,
                         '--batch-size', 8, '--score-samples', 50, '--no-progress',
-                        '--plot-interval', 32,   # pictures and scores at the end only
+                        '--plot-interval', 48,   # pictures and scores at the end only
                         '--model-dir', tmp_path / 'model', '--plot-dir', tmp_path / 'plot')
     assert result.returncode == 0, result.stderr
     saved = json.loads((tmp_path / 'model' / 'model.json').read_text())
     assert (saved['n_z'], saved['z_categories'], saved['mmd'], saved['mmd_space'],
-            saved['gamma'], saved['epochs'], saved['anneal_epochs']) == (
-        256, 200, 1.0, 'code', 1.0, 32, 4)
+            saved['gamma'], saved['lr'], saved['lr_d'], saved['epochs'],
+            saved['anneal_epochs']) == (256, 200, 1.0, 'code', 1.0, 4e-4, 1e-4, 48, 4)
     log = json.loads((tmp_path / 'model' / 'log').read_text())
-    assert log[-1]['iteration'] == 32   # 32 epochs of 8 images in batches of 8
+    assert log[-1]['iteration'] == 48   # 48 epochs of 8 images in batches of 8
     assert 'face_modes' in log[-1]
     # analogy.py inverts into the prior of the categories, and reads the faces
     faces, factors = make_toyfaces(2, 16, seed=5)
