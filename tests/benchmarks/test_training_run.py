@@ -22,8 +22,10 @@ TRAINING = textwrap.dedent('''
     end = time.time() + 60   # (never outlives a failed test for long)
     while not stops and time.time() < end:
         time.sleep(0.01)
-    time.sleep(0.5)   # the update in progress; a second signal lands here
-    if len(stops) > 1:
+    end = time.time() + float(sys.argv[2])   # the update in progress
+    while len(stops) < 2 and time.time() < end:
+        time.sleep(0.01)
+    if len(stops) > 1:   # a second signal came during it
         os._exit(1)
     with open(sys.argv[1] + '/snapshot', 'w') as f:
         f.write(signal.Signals(stops[0]).name)
@@ -35,16 +37,17 @@ BENCHMARK = textwrap.dedent('''
     sys.path.insert(0, {benchmarks!r})
     from training_run import run_training
     with open(sys.argv[1] + '/train.out', 'a') as out:
-        status = run_training([sys.executable, sys.argv[1] + '/training.py', sys.argv[1]], out)
+        status = run_training([sys.executable, sys.argv[1] + '/training.py', *sys.argv[1:]], out)
     print('finished', status)
 ''')
 
 
-def start(tmp_path):
+def start(tmp_path, update_seconds=0.5):
     (tmp_path / 'training.py').write_text(TRAINING)
     (tmp_path / 'benchmark.py').write_text(
         BENCHMARK.format(benchmarks=os.path.join(ROOT, 'benchmarks')))
-    benchmark = subprocess.Popen([sys.executable, str(tmp_path / 'benchmark.py'), str(tmp_path)],
+    benchmark = subprocess.Popen([sys.executable, str(tmp_path / 'benchmark.py'), str(tmp_path),
+                                  str(update_seconds)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  start_new_session=True)   # its own group, as in a terminal
     end = time.time() + 60
@@ -75,7 +78,7 @@ def test_a_stopped_benchmark_waits_for_its_trainings_snapshot(tmp_path, signum, 
 
 
 def test_a_second_stop_ends_the_training_at_once(tmp_path):
-    benchmark = start(tmp_path)
+    benchmark = start(tmp_path, update_seconds=30)   # (ended by the second stop)
     benchmark.send_signal(signal.SIGINT)
     time.sleep(0.1)
     benchmark.send_signal(signal.SIGINT)
@@ -88,7 +91,7 @@ def test_an_unstopped_training_gives_its_status(tmp_path):
     (tmp_path / 'training.py').write_text('import sys; print("trained"); sys.exit(3)')
     (tmp_path / 'benchmark.py').write_text(
         BENCHMARK.format(benchmarks=os.path.join(ROOT, 'benchmarks')))
-    result = subprocess.run([sys.executable, str(tmp_path / 'benchmark.py'), str(tmp_path)],
+    result = subprocess.run([sys.executable, str(tmp_path / 'benchmark.py'), str(tmp_path), '0'],
                             capture_output=True, text=True, timeout=60)
     assert result.stdout == 'finished 3\n' and result.returncode == 0
     assert (tmp_path / 'train.out').read_text() == 'trained\n'
