@@ -47,14 +47,18 @@ def image_interpolation(generator, paths, x, steps, seed, invert_steps, categori
 
 def readings(images):
     """'hair pink, eyes blue' for each image (N, 3, H, W) in [-1, 1], as the
-    toy-face reader reads it; 'unclear' where a colour does not read cleanly."""
+    toy-face reader reads it; where a colour does not read cleanly, the
+    nearest one and its RGB distance ('hair unclear (nearest blue, 80 away)',
+    clean below CLEAN_THRESHOLD): a muted blue reads apart from a wrong colour."""
     from began.data.toyfaces import EYE_COLORS, HAIR_COLORS
     from began.metrics.face_modes import CLEAN_THRESHOLD, read_factors
     factors = read_factors(images)
 
     def name(key, colors, i):
-        clear = factors[f'{key}_dist'][i] < CLEAN_THRESHOLD
-        return colors[factors[key][i]][0] if clear else 'unclear'
+        colour, distance = colors[factors[key][i]][0], factors[f'{key}_dist'][i]
+        if distance < CLEAN_THRESHOLD:
+            return colour
+        return f'unclear (nearest {colour}, {distance:.0f} away)'
     return [f'hair {name("hair", HAIR_COLORS, i)}, eyes {name("eye", EYE_COLORS, i)}'
             for i in range(len(images))]
 

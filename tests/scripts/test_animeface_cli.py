@@ -171,3 +171,21 @@ def test_compare_draws_models_side_by_side(trained, tmp_path):
     refused = run_forked('train_animeface/compare.py', '--model-dirs', trained / 'model',
                          '--labels', 'a', 'b', '--out', out)
     assert refused.returncode == 2 and '1 model directories but 2 labels' in refused.stderr
+
+
+def test_readings_name_the_nearest_colour_of_an_unclear_face():
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), '..', '..', 'train_animeface', 'analogy.py')
+    spec = importlib.util.spec_from_file_location('animeface_analogy', path)
+    analogy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(analogy)
+    faces, factors = make_toyfaces(1, 32, seed=3)
+    x = faces.transpose(0, 3, 1, 2).astype(numpy.float32) / 127.5 - 1
+    hair = HAIR_COLORS[factors['hair'][0]][0]
+    clean, = analogy.readings(x)
+    assert clean.startswith(f'hair {hair}, eyes ') and 'unclear' not in clean
+    # A face washed towards grey reads no colour cleanly, and still names the nearest.
+    muted, = analogy.readings(0.6 * x)
+    match = re.fullmatch(r'hair unclear \(nearest (\w+), (\d+) away\), eyes unclear '
+                         r'\(nearest \w+, (\d+) away\)', muted)
+    assert match and int(match[2]) >= 40 and int(match[3]) >= 40, muted
