@@ -6,10 +6,28 @@ snapshot (up to an epoch) and left no word of it. Here the training runs in
 its own session and gets exactly the signals the benchmark gets: the first
 Ctrl-C or SIGTERM makes it stop after its update and write a snapshot (the
 same benchmark command then continues it), a second one stops it at once.
+On Linux a benchmark killed outright (kill -9) stops its training the same
+way, rather than leaving it running on its own with its model's lock.
 """
+import ctypes
+import os
 import signal
 import subprocess
 import sys
+
+PR_SET_PDEATHSIG = 1   # linux/prctl.h
+
+
+def stop_with_parent(parent):
+    """In the child before exec: SIGINT when ``parent`` dies (Linux; elsewhere
+    nothing). The training then stops as after a Ctrl-C, with its snapshot."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+    if os.getppid() != parent:   # it died before prctl: no signal would come
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def run_training(command, out):
@@ -33,8 +51,10 @@ def run_training(command, out):
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         # Its own session: a Ctrl-C at the terminal reaches it once, from here.
+        parent = os.getpid()
         children.append(subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True))
+                                         start_new_session=True,
+                                         preexec_fn=lambda: stop_with_parent(parent)))
         deliver()   # a stop that came before the training was there
         status = children[0].wait()
     finally:

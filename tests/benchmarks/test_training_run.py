@@ -95,3 +95,15 @@ def test_an_unstopped_training_gives_its_status(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.stdout == 'finished 3\n' and result.returncode == 0
     assert (tmp_path / 'train.out').read_text() == 'trained\n'
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='PR_SET_PDEATHSIG is Linux')
+def test_a_killed_benchmark_stops_its_training_with_a_snapshot(tmp_path):
+    benchmark = start(tmp_path)
+    benchmark.kill()   # SIGKILL: the benchmark cannot pass anything on
+    benchmark.communicate(timeout=60)
+    end = time.time() + 60
+    while not (tmp_path / 'snapshot').exists():
+        assert time.time() < end, 'the training did not stop'
+        time.sleep(0.05)
+    assert (tmp_path / 'snapshot').read_text() == 'SIGINT'
