@@ -6,7 +6,8 @@
 - with --images a.png b.png: each image is inverted into z (Adam on
   |x - G(z)|, from the closest of --invert-candidates draws of z), then G
   between the two z (analogy_images.png, first and last columns the real
-  images).
+  images; analogy_images.txt: how close G(z) came to each, and for a
+  toy-face model what it reads as, which run/demo's page shows with it).
 
     python analogy.py --model-dir model --out plot
     python analogy.py --images a.png b.png
@@ -26,15 +27,17 @@ from began.nets.sampling import generate, lerp
 
 def image_interpolation(generator, paths, x, steps, seed, invert_steps, categories=0,
                         toy_faces=False, candidates=1):
-    """Real a, G between the inverted z of a and b, real b: one row. With
-    --z-categories, z keeps to the prior's support (its one-hot part in
-    [0, scale]) and the line names the category z settled on; for a toy-face
-    model, what the face reader reads in the image and in G(z)."""
+    """(Real a, G between the inverted z of a and b, real b: one row; a line
+    on each inversion, also printed). With --z-categories, z keeps to the
+    prior's support (its one-hot part in [0, scale]) and the line names the
+    category z settled on; for a toy-face model, what the face reader reads
+    in the image and in G(z)."""
     z, error = invert(generator, x, invert_steps, seed=seed, categories=categories,
                       candidates=candidates)
     row = generate(generator, lerp(z[0], z[1], steps))
     if toy_faces:   # the two images, then G(z) of each: one pass of the reader
         read = readings(numpy.concatenate([x, row[[0, -1]]]))
+    lines = []
     for i, (path, e) in enumerate(zip(paths, error)):
         line = f'inverted {path}: mean |x - G(z)| = {e:.3f}'
         if categories:
@@ -42,7 +45,8 @@ def image_interpolation(generator, paths, x, steps, seed, invert_steps, categori
         if toy_faces:
             line += f'; reads as {read[i]}, G(z) as {read[2 + i]}'
         print(line)
-    return numpy.concatenate([x[:1], row, x[1:]])[None]
+        lines.append(line)
+    return numpy.concatenate([x[:1], row, x[1:]])[None], lines
 
 
 def readings(images):
@@ -88,12 +92,16 @@ def main(argv=None):
     images = generate(generator, ends)
     outputs['analogy_h.png'] = h_interpolations(
         discriminator, list(zip(images[0::2], images[1::2])), args.steps)
+    lines = []
     if args.images:
-        outputs['analogy_images.png'] = image_interpolation(
+        outputs['analogy_images.png'], lines = image_interpolation(
             generator, args.images, real, args.steps, args.seed, args.invert_steps,
             config.z_categories, config.dataset == 'toyfaces', args.invert_candidates)
     for name, grid in outputs.items():
         print(f'wrote {save(interpolation_grid(grid), os.path.join(args.out, name), size)}')
+    if lines:
+        with open(os.path.join(args.out, 'analogy_images.txt'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
 
 
 if __name__ == '__main__':

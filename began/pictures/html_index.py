@@ -7,7 +7,8 @@ person sees what came out before how it got there.
 The page opens with a contents list: one card a section, with its lead
 picture and final scores. Each section then shows its results (what
 plot.py and analogy.py drew, and the last epoch of any picture they did not
-redraw), its scores by epoch with one line explaining each score (from the
+redraw; under a picture, the NAME.txt its script wrote beside it), its
+scores by epoch with one line explaining each score (from the
 training log, when given), the pictures of each epoch side by side (small,
 each a link to the full size), and the training curves in a small grid.
 """
@@ -82,6 +83,7 @@ ABSENT = '—'
 # face_kl is left out of a row with no clean face; its column still shows.
 SHOWN_WITH = {'face_kl': 'face_clean'}
 
+NOTE_CHARS = 2000
 STYLE = '''
 body{font-family:sans-serif;margin:0 auto;max-width:1240px;padding:0 20px 2em;
   background:#fafafa;color:#222}
@@ -94,6 +96,7 @@ a img{border:1px solid #ccc;background:#fff;image-rendering:pixelated}
 figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top;max-width:100%}
 figure.result img{max-width:100%;max-height:360px}
 figcaption{max-width:40em;font-size:85%;color:#333}
+figcaption .note{display:block;white-space:pre-wrap;font-family:monospace;margin-top:.3em}
 table.epochs{width:100%;border-collapse:collapse;table-layout:fixed}
 table.epochs th{font-weight:normal;font-size:85%;text-align:left;vertical-align:top;
   padding:2px 8px 2px 0}
@@ -190,6 +193,24 @@ def _src(rel, name):
     return html.escape(os.path.normpath(os.path.join(rel, name)).replace(os.sep, '/'))
 
 
+def _note(notes, name):
+    text = notes.get(name)
+    return f'<span class="note">{html.escape(text)}</span>' if text else ''
+
+
+def read_notes(folder, names):
+    """{picture: text} of the NAME.txt a script wrote beside NAME.png (what
+    the picture alone does not say, e.g. how each inversion read); at most
+    NOTE_CHARS of each."""
+    notes = {}
+    for name in names:
+        path = os.path.join(folder, name[:-len('.png')] + '.txt')
+        if os.path.isfile(path):
+            with open(path, encoding='utf-8', errors='replace') as f:
+                notes[name] = f.read(NOTE_CHARS).strip()
+    return notes
+
+
 def _picture(src, alt):
     return f'<a href="{src}"><img src="{src}" alt="{html.escape(alt)}"></a>'
 
@@ -200,8 +221,9 @@ class Page:
     def __init__(self, title):
         self.title, self.cards, self.body = title, [], []
 
-    def section(self, number, heading, rel, names, log_rows):
+    def section(self, number, heading, rel, names, log_rows, notes=None):
         groups = group_pictures(names)
+        notes = notes or {}
         anchor = f's{number}'
         parts, links = [f'<h2 id="{anchor}">{number}. {html.escape(heading)}</h2>'], []
 
@@ -214,7 +236,8 @@ class Page:
             for name in groups['results']:
                 parts.append(f'<figure class="result">{_picture(_src(rel, name), name)}'
                              f'<figcaption><b>{html.escape(name)}</b>: '
-                             f'{html.escape(caption(name))}</figcaption></figure>')
+                             f'{html.escape(caption(name))}{_note(notes, name)}'
+                             f'</figcaption></figure>')
         if log_rows:
             sub('scores', 'Scores by epoch')
             parts.append(self.scores(log_rows))
@@ -232,7 +255,8 @@ class Page:
             sub('other', 'Other pictures')
             for name in groups['other']:
                 parts.append(f'<figure class="result">{_picture(_src(rel, name), name)}'
-                             f'<figcaption><b>{html.escape(name)}</b></figcaption></figure>')
+                             f'<figcaption><b>{html.escape(name)}</b>{_note(notes, name)}'
+                             f'</figcaption></figure>')
         lead = groups['results'][0] if groups['results'] else None
         self.cards.append(self.card(anchor, number, heading, rel, lead, log_rows, links))
         self.body.extend(parts)
@@ -322,15 +346,16 @@ def write_index(out_dir, title='BEGAN run', sections=None):
         if not names:
             raise BeganError(f'no pictures (.png) in {folder}')
         read.append((heading, rel, names,
-                     read_log(os.path.join(out_dir, log[0])) if log else []))
+                     read_log(os.path.join(out_dir, log[0])) if log else [],
+                     read_notes(folder, names)))
     path = os.path.join(out_dir, 'index.html')
     check_writable(out_dir, 'output folder')
     if os.path.isdir(path):
         raise BeganError(f'cannot write {path}: it is a folder')
     page = Page(title)
-    for number, (heading, rel, names, rows) in enumerate(read, 1):
-        page.section(number, heading, rel, names, rows)
-    count = sum(len(names) for _, _, names, _ in read)
+    for number, (heading, rel, names, rows, notes) in enumerate(read, 1):
+        page.section(number, heading, rel, names, rows, notes)
+    count = sum(len(names) for _, _, names, _, _ in read)
     tmp = f'{path}.tmp{os.getpid()}'
     with open(tmp, 'w') as f:
         f.write(page.html())

@@ -108,3 +108,18 @@ def test_captions():
     assert caption('samples_epoch_10.png').endswith('epoch 10')
     assert 'revise the hyperparameters' in caption('reconstruction_real_epoch_1.png')
     assert caption('something_else.png') == 'something else'
+
+
+def test_a_note_beside_a_picture_is_shown_under_it(tmp_path):
+    make_run(tmp_path)
+    (tmp_path / 'faces/plot/analogy_z.txt').write_text(
+        'inverted a.png: G(z) as hair <unclear>\ninverted b.png: fine\n')
+    (tmp_path / 'mixture/plot/odd name.txt').write_text('x' * 5000)
+    path, _ = write_index(str(tmp_path), 'demo', [('Faces', 'faces/plot'),
+                                                  ('Mixture', 'mixture/plot')])
+    page = open(path).read()
+    figure = re.search(r'<figure[^>]*><a href="faces/plot/analogy_z.png">.*?</figure>',
+                       page, re.S)[0]
+    assert ('<span class="note">inverted a.png: G(z) as hair &lt;unclear&gt;\n'
+            'inverted b.png: fine</span>') in figure
+    assert page.count('class="note"') == 2 and 'x' * 2000 in page and 'x' * 2001 not in page

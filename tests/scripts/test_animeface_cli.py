@@ -156,6 +156,8 @@ def test_covering_preset_sets_its_terms_and_run_length(tmp_path):
                                    for line in lines), result.stdout
     hair = HAIR_COLORS[factors['hair'][0]][0]
     assert 'a.png: mean' in lines[0] and f'reads as hair {hair}, eyes ' in lines[0]
+    # the same lines beside the picture, for the demo's page
+    assert (tmp_path / 'out' / 'analogy_images.txt').read_text().splitlines() == lines
 
 
 def test_compare_draws_models_side_by_side(trained, tmp_path):
