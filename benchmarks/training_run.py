@@ -18,16 +18,22 @@ import sys
 PR_SET_PDEATHSIG = 1   # linux/prctl.h
 
 
-def stop_with_parent(parent):
-    """In the child before exec: SIGINT when ``parent`` dies (Linux; elsewhere
-    nothing). The training then stops as after a Ctrl-C, with its snapshot."""
+def stop_with_parent():
+    """A function for the child to run before exec: SIGINT to it when this
+    process dies (Linux; elsewhere None). The training then stops as after a
+    Ctrl-C, with its snapshot. prctl is looked up here, not in the forked
+    child, where the loader's lock may be held by another thread's fork."""
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        return
-    prctl(PR_SET_PDEATHSIG, signal.SIGINT)
-    if os.getppid() != parent:   # it died before prctl: no signal would come
-        os.kill(os.getpid(), signal.SIGINT)
+        return None
+    parent = os.getpid()
+
+    def in_child():
+        prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+        if os.getppid() != parent:   # it died before prctl: no signal would come
+            os.kill(os.getpid(), signal.SIGINT)
+    return in_child
 
 
 def run_training(command, out):
@@ -51,10 +57,9 @@ def run_training(command, out):
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         # Its own session: a Ctrl-C at the terminal reaches it once, from here.
-        parent = os.getpid()
         children.append(subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=True,
-                                         preexec_fn=lambda: stop_with_parent(parent)))
+                                         preexec_fn=stop_with_parent()))
         deliver()   # a stop that came before the training was there
         status = children[0].wait()
     finally:
