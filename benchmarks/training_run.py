@@ -22,7 +22,8 @@ def stop_with_parent():
     """A function for the child to run before exec: SIGINT to it when this
     process dies (Linux; elsewhere None). The training then stops as after a
     Ctrl-C, with its snapshot. prctl is looked up here, not in the forked
-    child, where the loader's lock may be held by another thread's fork."""
+    child: a lock another thread held at the fork (the loader's) would never
+    be released there."""
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
