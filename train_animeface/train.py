@@ -42,8 +42,9 @@ PRESETS = {
     # (cleaner faces: G reaches the colours D's codes already hold; D's rate
     # raised too loses modes). It sets its own run length: 48 epochs (on 10,000
     # images in batches of 64: 7,500 updates), the last 4 at a tenth of the
-    # rates (seeds 1 and 2: 48 and 47 modes, 86 and 90% clean, KL 0.10 and
-    # 0.16; after 32 epochs seeds 0 and 1 had 47 and 41 modes, 73 and 68% clean).
+    # rates (seeds 0, 1, 2: 48, 48, 47 modes, 92, 86, 90% clean, KL 0.14,
+    # 0.10, 0.16; after 32 epochs seeds 0 and 1 had 47 and 41 modes, 73 and
+    # 68% clean).
     # benchmarks/results/face_coverage/ has what each part scored.
     'covering': dict(n_z=256, z_categories=200, batch_size=64, mmd=1.0, mmd_space='code',
                      gamma=1.0, lr=4e-4, lr_d=1e-4, epochs=48, anneal_epochs=4,
