@@ -22,16 +22,17 @@ from began.nets.invert import invert
 from began.pictures.images import (h_interpolations, interpolation_grid, save,
                                    z_interpolations)
 from began.rng import random_state, sample_z
+from began.training.model_dir import write_atomic
 from began.nets.sampling import generate, lerp
 
 
 def image_interpolation(generator, paths, x, steps, seed, invert_steps, categories=0,
                         toy_faces=False, candidates=1):
     """(Real a, G between the inverted z of a and b, real b: one row; a line
-    on each inversion, also printed). With --z-categories, z keeps to the
-    prior's support (its one-hot part in [0, scale]) and the line names the
-    category z settled on; for a toy-face model, what the face reader reads
-    in the image and in G(z)."""
+    on each inversion). With --z-categories, z keeps to the prior's support
+    (its one-hot part in [0, scale]) and the line names the category z
+    settled on; for a toy-face model, what the face reader reads in the
+    image and in G(z)."""
     z, error = invert(generator, x, invert_steps, seed=seed, categories=categories,
                       candidates=candidates)
     row = generate(generator, lerp(z[0], z[1], steps))
@@ -44,7 +45,6 @@ def image_interpolation(generator, paths, x, steps, seed, invert_steps, categori
             line += f', category {int(numpy.argmax(z[i, :categories]))} of {categories}'
         if toy_faces:
             line += f'; reads as {read[i]}, G(z) as {read[2 + i]}'
-        print(line)
         lines.append(line)
     return numpy.concatenate([x[:1], row, x[1:]])[None], lines
 
@@ -92,16 +92,16 @@ def main(argv=None):
     images = generate(generator, ends)
     outputs['analogy_h.png'] = h_interpolations(
         discriminator, list(zip(images[0::2], images[1::2])), args.steps)
-    lines = []
     if args.images:
         outputs['analogy_images.png'], lines = image_interpolation(
             generator, args.images, real, args.steps, args.seed, args.invert_steps,
             config.z_categories, config.dataset == 'toyfaces', args.invert_candidates)
+        text = ''.join(line + '\n' for line in lines)
+        print(text, end='')
+        write_atomic(os.path.join(args.out, 'analogy_images.txt'), lambda f: f.write(text),
+                     mode='w')
     for name, grid in outputs.items():
         print(f'wrote {save(interpolation_grid(grid), os.path.join(args.out, name), size)}')
-    if lines:
-        with open(os.path.join(args.out, 'analogy_images.txt'), 'w') as f:
-            f.write('\n'.join(lines) + '\n')
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ import numpy
 import pytest
 from PIL import Image
 
+from began.data.image_folder import to_float
 from began.data.toyfaces import HAIR_COLORS, make_toyfaces
 from began.metrics.face_modes import report as face_report
 from began.nets import build_models
@@ -182,7 +183,7 @@ def test_readings_name_the_nearest_colour_of_an_unclear_face():
     analogy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(analogy)
     faces, factors = make_toyfaces(1, 32, seed=3)
-    x = faces.transpose(0, 3, 1, 2).astype(numpy.float32) / 127.5 - 1
+    x = to_float(faces.transpose(0, 3, 1, 2))
     hair = HAIR_COLORS[factors['hair'][0]][0]
     clean, = analogy.readings(x)
     assert clean.startswith(f'hair {hair}, eyes ') and 'unclear' not in clean
