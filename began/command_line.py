@@ -4,6 +4,7 @@ that an output folder can be written before the first write. Low in the
 tree, so that the library's own command lines (pictures/html_index.py) need
 not reach up to cli.py."""
 import argparse
+import errno
 import os
 import sys
 import warnings
@@ -29,9 +30,15 @@ def one_line_warning(message, category, filename, lineno, file=None, line=None):
     (file or sys.stderr).write(f'warning: {message}\n')
 
 
+# A disk that is full or read-only: the user's to fix, not a bug.
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
 def guarded(main):
     """Run ``main``; user-fixable errors become one line on stderr (status
-    2), warnings one line each, and Ctrl-C outside the training loop (which
+    2), among them a full or read-only disk wherever a script meets it (the
+    files written before stay whole: every writer writes atomically),
+    warnings one line each, and Ctrl-C outside the training loop (which
     handles it itself) a one-line notice (status 130)."""
     def wrapper(argv=None):
         with warnings.catch_warnings():
@@ -40,6 +47,10 @@ def guarded(main):
                 return main(argv)
             except BeganError as e:
                 fail(str(e))
+            except OSError as e:
+                if e.errno not in DISK_ERRNOS:
+                    raise
+                fail(f'could not write {e.filename or "an output file"} ({e.strerror})')
             except KeyboardInterrupt:
                 sys.stderr.write('error: interrupted (snapshots already written are kept)\n')
                 sys.exit(130)

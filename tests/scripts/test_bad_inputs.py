@@ -324,3 +324,32 @@ def test_a_failed_write_of_the_image_grids_warns(tmp_path, monkeypatch):
                    r'\1', str(w.message)) for w in record] == [
         'samples_epoch_1.png', 'reconstruction_real_epoch_1.png',
         'reconstruction_fake_epoch_1.png']
+
+
+# --- a full disk after training: plot.py and analogy.py -------------------------
+
+def test_a_full_disk_in_plot_py_is_one_line(tmp_path, monkeypatch):
+    model = tmp_path / 'model'
+    trained = run_forked(MIXTURE, *TINY, '--epochs', 1, '--plot-interval', 1000,
+                         '--model-dir', model, '--plot-dir', tmp_path / 'p')
+    assert trained.returncode == 0, trained.stderr
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Image.Image, 'save', full)  # every PNG: Pillow and matplotlib
+    result = run_forked('train_gaussian_mixture/plot.py', '--model-dir', model,
+                        '--out', tmp_path / 'out')
+    assert_one_line_error(result, 'could not write', os.strerror(errno.ENOSPC))
+    assert not [n for n in os.listdir(tmp_path / 'out') if '.tmp' in n]
+
+
+def test_other_os_errors_are_not_taken_for_a_full_disk():
+    from began.command_line import guarded
+
+    @guarded
+    def main(argv):
+        raise FileNotFoundError(errno.ENOENT, 'missing', 'x')
+
+    with pytest.raises(FileNotFoundError):
+        main([])
