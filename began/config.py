@@ -224,6 +224,12 @@ class Config:
         "--mmd compares: --mmd-space, --mmd-batch), added to L_G: sorted along random "
         "directions, every fake is pulled toward a real partner (0: off)",
         range=AT_LEAST_0, fake_branch=True, batch_coupled=True)
+    self_condition: bool = setting(
+        False, "self-conditioning (Liu et al. 2020): each fake's --z-categories category is "
+        "the cluster of a real of the batch (D's codes of the reals clustered as training "
+        "goes), --mmd compares each cluster's fakes with its reals only, and G draws its "
+        "categories in the clusters' shares of the data (--no-self-condition: off, as in "
+        "the post)", fixes_shape=True, batch_coupled=True)
     # Optimisation.
     batch_size: int = setting(16, 'minibatch size (the post: 16; 128 mode-collapsed)',
                               range=AT_LEAST_1)
@@ -282,6 +288,12 @@ class Config:
         yield (self.info_head == 0 or self.z_categories >= 2,
                f'info-head names z\'s categories: it needs --z-categories >= 2, '
                f'got {self.z_categories}')
+        yield (not self.self_condition or (self.z_categories >= 2 and self.mmd > 0
+                                           and self.mmd_batch == 0),
+               f'self-condition clusters the reals into z\'s categories and compares each '
+               f'cluster by the MMD: it needs --z-categories >= 2 and --mmd > 0, without '
+               f'--mmd-batch (got z-categories {self.z_categories}, mmd {self.mmd}, '
+               f'mmd-batch {self.mmd_batch})')
         yield (self.pooled_mmd == 0 or self.batch_size >= 2,
                f'pooled-mmd needs batch-size >= 2, got {self.batch_size}')
         yield (self.pooled_mmd == 0 or (self.pooled_mmd_size <= self.image_size

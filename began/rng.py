@@ -60,19 +60,31 @@ def _free_device_generators():
     _device_generators.clear()
 
 
-def sample_z(rs, batch_size, n_z, categories=0, dtype=numpy.float32):
+def sample_z(rs, batch_size, n_z, categories=0, dtype=numpy.float32, weights=None):
     """z ~ U(-1, 1)^n_z, drawn from ``rs`` on its own device. With
     ``categories`` K > 0, z's first K coordinates are instead a one-hot of a
     uniform category, scaled by ``category_scale``: G can then map each
     category to its own mode with no z in between (a continuous z must
-    cross the gaps between modes, and leaves points there)."""
+    cross the gaps between modes, and leaves points there). ``weights``
+    (K shares, a self-conditioned G's prior: category_weights): the
+    categories drawn in those proportions instead."""
     z = rs.uniform(-1, 1, (batch_size, n_z)).astype(dtype, copy=False)
     if categories:
-        xp = chainer.backend.get_array_module(z)
-        picked = rs.randint(0, categories, batch_size)
-        z[:, :categories] = 0
-        z[xp.arange(batch_size), picked] = category_scale(n_z, categories)
+        if weights is None:
+            picked = rs.randint(0, categories, batch_size)
+        else:
+            p = chainer.backend.CpuDevice().send(weights).astype(numpy.float64)
+            picked = rs.choice(categories, batch_size, p=p / p.sum())
+        set_categories(z, picked, categories)
     return z
+
+
+def set_categories(z, picked, categories):
+    """z's first ``categories`` coordinates set, in place, to the one-hot of
+    ``picked`` (an index per row), at ``category_scale``'s height."""
+    xp = chainer.backend.get_array_module(z)
+    z[:, :categories] = 0
+    z[xp.arange(len(z)), picked] = category_scale(z.shape[1], categories)
 
 
 def category_scale(n_z, categories):

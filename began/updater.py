@@ -60,6 +60,8 @@ class BeganUpdater(training.StandardUpdater):
         encode = lambda v: dis.encode(self.with_noise(v, rs))  # noqa: E731
 
         z = sample_z(rs, len(x), config.n_z, config.z_categories)
+        if config.self_condition:   # the categories: clusters of the reals
+            z = self.coverage.self_condition(z, x, gen, dis)
         fake = gen(z)
         # BEGAN's terms alone: D sees G(z) cut from G's graph, so that one
         # backward pass through D's fake branch serves both losses

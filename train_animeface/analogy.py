@@ -21,6 +21,7 @@ from began.data.image_folder import read_image, to_float
 from began.nets.invert import invert
 from began.pictures.images import (h_interpolations, interpolation_grid, save,
                                    z_interpolations)
+from began.nets import category_weights
 from began.rng import random_state, sample_z
 from began.training.model_dir import write_atomic
 from began.nets.sampling import generate, lerp
@@ -86,7 +87,7 @@ def main(argv=None):
     open_output(args.out)
 
     ends = sample_z(random_state(numpy, args.seed, 'plot', 6), 2 * args.pairs, config.n_z,
-                    config.z_categories)
+                    config.z_categories, weights=category_weights(generator))
     pairs = list(zip(ends[0::2], ends[1::2]))
     outputs = {'analogy_z.png': z_interpolations(generator, pairs, args.steps)}
     images = generate(generator, ends)

@@ -11,6 +11,7 @@ from began.memory_estimate import check_images_fit
 from began.pictures.grids import tile
 from began.data.image_folder import ImageFolderDataset
 from began.pictures.images import sample_grid, save
+from began.nets import category_weights
 from began.rng import random_state, sample_z
 
 import numpy
@@ -29,7 +30,8 @@ def main(argv=None):
     if args.image_dir:
         real = pick(ImageFolderDataset(args.image_dir, config.image_size), n, args.seed)
     open_output(args.out)
-    z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z, config.z_categories)
+    z = sample_z(random_state(numpy, args.seed, 'plot', 5), n, config.n_z, config.z_categories,
+                 weights=category_weights(generator))
     path = save(sample_grid(generator, z, args.rows, args.cols),
                 os.path.join(args.out, 'samples.png'), config.image_size)
     print(f'wrote {path}')

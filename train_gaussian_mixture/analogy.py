@@ -10,6 +10,7 @@ import numpy
 from began.pictures import points as plot_points
 from began.cli import ArgumentParser, guarded, load_main, open_output, positive_int
 from began.pictures.mixture import real_points
+from began.nets import category_weights
 from began.rng import random_state, sample_z
 from began.nets.sampling import generate, lerp
 
@@ -23,7 +24,8 @@ def main(argv=None):
     config, generator, _, args = load_main(parser, 'gaussian_mixture', argv)
     open_output(args.out)
     rs = random_state(numpy, args.seed, 'plot', 2)
-    ends = sample_z(rs, 2 * args.pairs, config.n_z, config.z_categories)
+    ends = sample_z(rs, 2 * args.pairs, config.n_z, config.z_categories,
+                    weights=category_weights(generator))
     z = numpy.concatenate([lerp(ends[2 * i], ends[2 * i + 1], args.steps)
                            for i in range(args.pairs)])
     paths = generate(generator, z).reshape(args.pairs, args.steps, 2)

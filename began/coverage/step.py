@@ -18,8 +18,9 @@ import chainer.functions as F
 import numpy
 
 from began.coverage import terms
+from began.coverage.clusters import OnlineClusters
 from began.coverage.transport import sliced_wasserstein
-from began.rng import sample_z
+from began.rng import sample_z, set_categories
 
 
 class StepTensors(NamedTuple):
@@ -73,13 +74,28 @@ class Coverage:
     #: The batch-coupled terms (config.py marks them) computed here on the
     #: whole batch through ``parts``; a data-parallel run refuses any other.
     GATHERED = ('z_categories', 'margin', 'pull_away', 'code_matching', 'mmd', 'pooled_mmd',
-                'sliced_wasserstein')
+                'sliced_wasserstein', 'self_condition')
 
     def __init__(self, config, parts=OnePart):
         self.config = config
         self.parts = parts
         self.mmd_memory = None   # --mmd-batch: the reals of the last steps
         self._projection = None
+        self.clusters = OnlineClusters(config.z_categories) if config.self_condition else None
+        self.labels = None       # --self-condition: the step's clusters of the reals
+
+    def self_condition(self, z, x, generator, discriminator):
+        """--self-condition: z with each row's category the cluster of x's
+        row; moves the clusters and G's prior over its categories. The
+        codes: D's of the whole batch in test mode (no noise, no graph, and
+        its batch norms' statistics left as the step leaves them), so every
+        process of a data-parallel run clusters the same codes."""
+        with chainer.using_config('train', False), chainer.no_backprop_mode():
+            h = self.parts.gather(discriminator.encode(x).array)
+        self.labels = self.clusters.assign(h.reshape(len(h), -1),
+                                           generator.category_weights)
+        set_categories(z, self.parts.share(self.labels), self.config.z_categories)
+        return z
 
     @property
     def active(self):
@@ -112,8 +128,11 @@ class Coverage:
         if config.mmd > 0 or config.sliced_wasserstein > 0:
             fakes, reals = self.mmd_points(step)
             if config.mmd > 0:
+                # Self-conditioned: each cluster's fakes against its reals.
+                same = None if self.labels is None else \
+                    self.labels[:, None] == self.labels[None, :]
                 g = g + terms.mmd(fakes, reals, config.mmd,
-                                      terms.mmd_scales(config.mmd_narrowest))
+                                  terms.mmd_scales(config.mmd_narrowest), same)
             if config.sliced_wasserstein > 0:
                 g = g + sliced_wasserstein(fakes, reals, config.sliced_wasserstein,
                                            self.parts.whole_draws(step.rs))
@@ -163,8 +182,11 @@ class Coverage:
         return self._projection
 
     def serialize(self, serializer):
-        """The reals --mmd-batch keeps travel with the snapshot, so a resumed
-        run's MMD sees what the uninterrupted run's would."""
+        """The reals --mmd-batch keeps, and --self-condition's clusters,
+        travel with the snapshot, so a resumed run's MMD sees what the
+        uninterrupted run's would."""
+        if self.clusters is not None:
+            self.clusters.serialize(serializer['clusters'])
         if self.config.mmd_batch <= 0:
             return
         if not isinstance(serializer, chainer.serializer.Deserializer):

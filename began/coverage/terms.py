@@ -107,14 +107,17 @@ def _kernel(d2, bandwidths2):
         / len(bandwidths2)
 
 
-def mmd(fake, real, weight, scales=MMD_SCALES):
+def mmd(fake, real, weight, scales=MMD_SCALES, same=None):
     """w MMD^2(fake, real), the unbiased estimate, with a mixture of RBF
     kernels whose widths are ``scales`` times the real points' median
     distance. A characteristic kernel: zero only when the two
     distributions are equal, so a G in one mode pays for the other modes'
     missing mass. The real points are a target (no gradient); each row is
     one point, of any shape. Computed on their device, in memory of the
-    order of n x m, not n x m x (a point's size)."""
+    order of n x m, not n x m x (a point's size). ``same`` (n, n), with
+    fake i paired to real i (n == m): the kernel times [i, j of one
+    category], the MMD of (point, category) pairs: within each category,
+    its fakes against its reals."""
     real = real.array if isinstance(real, chainer.Variable) else real
     n, m = fake.shape[0], real.shape[0]
     if n < 2 or m < 2:
@@ -128,9 +131,29 @@ def mmd(fake, real, weight, scales=MMD_SCALES):
     k_ff = _kernel(squared_distances(fake, fake), bandwidths2)
     k_rr = _kernel(d2_rr, bandwidths2)
     k_fr = _kernel(squared_distances(fake, real), bandwidths2)
+    if same is not None:
+        return weight * _category_mmd(k_ff, k_rr, k_fr, same)
     off_ff = (F.sum(k_ff) - F.sum(k_ff * xp.eye(n, dtype=k_ff.dtype))) / (n * (n - 1))
     off_rr = (k_rr.sum() - xp.trace(k_rr)) / (m * (m - 1))
     return weight * (off_ff + off_rr - 2 * F.mean(k_fr))
+
+
+def _category_mmd(k_ff, k_rr, k_fr, same):
+    """sum_c (n_c / n) MMD_c^2: each category's unbiased MMD between its n_c
+    fakes and n_c reals, weighted by its share of the batch (a category of
+    one: the biased 2 - 2 k(fake, real), the pull of its fake toward its
+    real, never below 0).
+    Weighted per category, not per pair of the batch: most categories hold
+    one or two of a batch, and pairs of the whole batch would leave each
+    fake 1/n_c-th of its pull. One category: the plain MMD."""
+    xp = chainer.backend.get_array_module(k_rr)
+    n = len(same)
+    same = same.astype(k_rr.dtype)
+    size = same.sum(axis=1, keepdims=True)              # n_c of each row's category
+    cross = same / (n * size)
+    within = (same - xp.eye(n, dtype=same.dtype)) / (n * xp.maximum(size - 1, 1))
+    alone = (size == 1).sum() * 2 / n               # k(f, f) + k(r, r) of each category of one
+    return F.sum(k_ff * within) + (k_rr * within).sum() + alone - 2 * F.sum(k_fr * cross)
 
 
 def pooled(images, size):

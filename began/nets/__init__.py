@@ -9,6 +9,12 @@ from began.nets.mlp import MLPAutoEncoder, MLPGenerator
 from began.rng import derive_seed
 
 
+def category_weights(generator):
+    """A self-conditioned G's prior over its categories (K shares), or None:
+    categories uniform."""
+    return getattr(generator, 'category_weights', None)
+
+
 def build_models(config):
     """(generator, discriminator) for ``config.arch``, initialised from
     ``config.seed``: the same config gives the same initial weights."""
@@ -22,6 +28,11 @@ def build_models(config):
             # the snapshot and discriminator.npz hold it.
             with dis.init_scope():
                 dis.info_head = chainer.links.Linear(config.n_h, config.z_categories)
+        if config.self_condition:
+            # G's prior over its categories (began/coverage/clusters.py): a
+            # persistent, so generator.npz and the snapshot hold it.
+            k = config.z_categories
+            gen.add_persistent('category_weights', numpy.full(k, 1 / k, numpy.float32))
         return gen, dis
     finally:
         numpy.random.set_state(state)

@@ -5,6 +5,7 @@ import chainer
 import chainer.functions as F
 import numpy
 
+from began.nets import category_weights
 from began.nets.sampling import generate
 from began.rng import category_scale, random_state, sample_z
 
@@ -47,7 +48,8 @@ def starting_z(generator, x, n_z, categories, seed, candidates):
     start it stays near G's mode there (with --z-categories, the start's
     category) and ends at the wrong hair colour where the right one is
     elsewhere in z."""
-    pool = sample_z(random_state(numpy, seed, 'plot', 4), candidates, n_z, categories)
+    pool = sample_z(random_state(numpy, seed, 'plot', 4), candidates, n_z, categories,
+                    weights=category_weights(generator))
     fake = generate(generator, pool, batch_size=250)
     return pool[[abs(fake - image).mean(axis=(1, 2, 3)).argmin() for image in x]]
 

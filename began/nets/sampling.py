@@ -3,14 +3,16 @@ in batches, results back on the CPU."""
 import chainer
 import numpy
 
+from began.nets import category_weights
 from began.rng import random_state, sample_z
 
 
-def fixed_z(config, n, xp=numpy, key=0):
+def fixed_z(config, n, xp=numpy, key=0, generator=None):
     """The same n z vectors every time for a given seed and key, so pictures
-    compare across epochs."""
+    compare across epochs; a self-conditioned ``generator``'s categories in
+    its prior's shares."""
     return sample_z(random_state(numpy, config.seed, 'plot', key), n, config.n_z,
-                    config.z_categories)
+                    config.z_categories, weights=category_weights(generator))
 
 
 def _batched(fn, x, batch_size, device):

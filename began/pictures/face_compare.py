@@ -15,7 +15,8 @@ def scored_faces(config, generator, n=None):
     """``n`` samples of G (default: the Config's score_samples) and their
     face score: the z the training log's score uses (key 1), so the caption
     of a trained model is its log's last score."""
-    fake = generate(generator, fixed_z(config, n or config.score_samples, key=1))
+    fake = generate(generator, fixed_z(config, n or config.score_samples, key=1,
+                                              generator=generator))
     return fake, report(fake)
 
 

@@ -69,7 +69,6 @@ class ImagePictures(training.Extension):
                  score_samples=10000):
         self.config, self.plot_dir = config, plot_dir
         self.real = real_images[:100]
-        self.z = fixed_z(config, 100)
         self.score, self.report_keys = score, ('speckle',) + tuple(score_keys)
         self.score_samples = score_samples
 
@@ -77,7 +76,7 @@ class ImagePictures(training.Extension):
         updater = trainer.updater
         gen, dis = generator_shown(trainer), updater.discriminator
         epoch = updater.epoch
-        fake = generate(gen, self.z)
+        fake = generate(gen, fixed_z(self.config, 100, generator=gen))
         pictures = {
             f'samples_epoch_{epoch}.png': tile(to_uint8_images(fake), 10, 10),
             f'reconstruction_real_epoch_{epoch}.png': reconstruction_grid(dis, self.real),
@@ -92,5 +91,5 @@ class ImagePictures(training.Extension):
                 warnings.warn(f'could not write {path}: {e}')
         chainer.report({'speckle': speckle_ratio(fake, to_float(self.real))})
         if self.score is not None:
-            z = fixed_z(self.config, self.score_samples, key=1)
+            z = fixed_z(self.config, self.score_samples, key=1, generator=gen)
             chainer.report(self.score(generate(gen, z)))

@@ -36,7 +36,7 @@ def real_points(config, n=NUM_POINTS):
 def scored_samples(config, generator):
     """METRIC_POINTS samples of G (the same z for a given seed) and their
     mode metrics."""
-    fake = generate(generator, fixed_z(config, METRIC_POINTS))
+    fake = generate(generator, fixed_z(config, METRIC_POINTS, generator=generator))
     return fake, mode_metrics(fake, **mixture_params(config))
 
 
@@ -51,7 +51,7 @@ def draw(config, generator, discriminator, plot_dir, tag):
     picture's first 2,500: with --z-categories their categories are other
     draws, and the scores differ)."""
     real = real_points(config)
-    fake = generate(generator, fixed_z(config, NUM_POINTS))
+    fake = generate(generator, fixed_z(config, NUM_POINTS, generator=generator))
     rec = reconstruct(discriminator, real)
     metrics = sample_metrics(config, generator)
     title = (f'{tag}: {metrics["modes"]}/{config.num_mixture} modes, '

@@ -47,6 +47,12 @@ COVERING = {
                                     '--pull-away', 0.5, '--code-matching', 0.5,
                                     '--margin', 2, '--pooled-mmd', 1,
                                     '--pooled-mmd-size', 4]),
+    # --self-condition: the whole batch's codes clustered in every process,
+    # each process's fakes given its rows' clusters, the MMD by cluster.
+    'faces, self-conditioned': (FACES, ['--dataset', 'toyfaces', '--num-images', 32,
+                                        '--size', 16, '--n-h', 16, '--score-samples', 50,
+                                        '--z-categories', 4, '--mmd', 1, '--mmd-space', 'code',
+                                        '--self-condition']),
 }
 # Biases feeding a batch norm: their true gradient is 0, so what they get is
 # rounding noise, different in one process and in two (Adam's m and v too).
@@ -128,6 +134,10 @@ def test_covering_updates_on_2x8_equal_those_on_1x16(tmp_path, case):
     one, two = one_and_two_processes(tmp_path, *COVERING[case])
     assert one['iteration'] == 2 and one['optimizer:gen/t'] == 2
     assert_one_process_maths(one, two)
+    if 'self-conditioned' in case:   # the clusters: the first reals' codes, moved
+        assert int(one['clusters/filled']) == 4
+        assert float(abs(one['clusters/centroids']).max()) > 0
+        return
     assert one['mmd_memory'].shape[0] == 32 - 16  # the MMD's memory: the last reals
     numpy.testing.assert_array_equal(one['mmd_memory'], two['mmd_memory'])
 

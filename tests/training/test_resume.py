@@ -70,6 +70,11 @@ CASES = {
                                                   'reconstruction_real_epoch_1.png']),
     # G's average (--g-ema): the snapshot holds it, the pictures draw it.
     'faces_ema': (FACES, [*TINY_FACES, '--g-ema', 0.5], 3, 5, ['samples_epoch_1.png']),
+    # --self-condition: the clusters (centroids) travel with the snapshot and
+    # G's prior with generator.npz; the pictures draw categories from it.
+    'faces_self_condition': (FACES, [*TINY_FACES, '--z-categories', 4, '--mmd', 1,
+                                     '--mmd-space', 'code', '--self-condition'], 3, 5,
+                             ['samples_epoch_1.png']),
 }
 
 
@@ -91,6 +96,11 @@ def paper_skip_runs(tmp_path_factory):
 @pytest.fixture(scope='module')
 def faces_ema_runs(tmp_path_factory):
     return two_runs('faces_ema', tmp_path_factory)
+
+
+@pytest.fixture(scope='module')
+def faces_self_condition_runs(tmp_path_factory):
+    return two_runs('faces_self_condition', tmp_path_factory)
 
 
 @pytest.fixture(params=sorted(CASES))
