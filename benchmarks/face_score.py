@@ -29,12 +29,14 @@ def main():
     args = parser.parse_args()
     config, generator, _ = load_model_dir(args.model_dir, 'animeface')
     iteration = int(read_snapshot(snapshot_files(args.model_dir)[0])['updater/iteration'])
-    score = report(generate(generator, fixed_z(config, args.samples, key=1)))
+    score = report(generate(generator, fixed_z(config, args.samples, key=1,
+                                               generator=generator)))
     result = dict(iteration=iteration, **{k: float(v) for k, v in score.items()})
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, 'score.json'), 'w') as f:
         json.dump(result, f, indent=2)
-    grid = tile(to_uint8_images(generate(generator, fixed_z(config, 100))), 10, 10)
+    grid = tile(to_uint8_images(generate(generator, fixed_z(config, 100, generator=generator))),
+                10, 10)
     save(grid, os.path.join(args.out, 'samples.png'), config.image_size)
     print(json.dumps(result))
 

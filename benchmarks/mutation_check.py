@@ -53,8 +53,8 @@ MUTATIONS = {
         [TOYS],
         "std 0.04 forced on every toy of the mode-coverage benchmark"),
     'z-changes-every-epoch': (
-        'began/pictures/images.py', 'fake = generate(gen, self.z)',
-        'fake = generate(gen, fixed_z(self.config, 100, key=epoch))',
+        'began/pictures/images.py', 'fixed_z(self.config, 100, generator=gen)',
+        'fixed_z(self.config, 100, key=epoch, generator=gen)',
         [FIXED_Z],
         "the sample grid's z drawn anew each epoch"),
     'l-d-sign-flipped': (
