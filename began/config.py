@@ -291,8 +291,8 @@ class Config:
         yield (not self.self_condition or (self.z_categories >= 2 and self.mmd > 0
                                            and self.mmd_batch == 0),
                f'self-condition clusters the reals into z\'s categories and compares each '
-               f'cluster by the MMD: it needs --z-categories >= 2 and --mmd > 0, without '
-               f'--mmd-batch (got z-categories {self.z_categories}, mmd {self.mmd}, '
+               f'cluster by the MMD: it needs --z-categories >= 2, --mmd > 0 and '
+               f'--mmd-batch 0 (got z-categories {self.z_categories}, mmd {self.mmd}, '
                f'mmd-batch {self.mmd_batch})')
         yield (self.pooled_mmd == 0 or self.batch_size >= 2,
                f'pooled-mmd needs batch-size >= 2, got {self.batch_size}')

@@ -116,7 +116,7 @@ def test_a_self_conditioned_generator_carries_its_prior_and_pictures_draw_from_i
 @pytest.mark.parametrize('changes,needs', [
     (dict(z_categories=0, mmd=1.0), '--z-categories >= 2'),
     (dict(z_categories=4, mmd=0.0), '--mmd > 0'),
-    (dict(z_categories=4, mmd=1.0, mmd_batch=32), 'without --mmd-batch'),
+    (dict(z_categories=4, mmd=1.0, mmd_batch=32), '--mmd-batch 0'),
 ])
 def test_self_condition_says_what_it_needs(changes, needs):
     config = Config(experiment='gaussian_mixture', arch='mlp', dataset='mixture',
