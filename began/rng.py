@@ -74,7 +74,8 @@ def sample_z(rs, batch_size, n_z, categories=0, dtype=numpy.float32, weights=Non
             picked = rs.randint(0, categories, batch_size)
         else:
             p = chainer.backend.CpuDevice().send(weights).astype(numpy.float64)
-            picked = rs.choice(categories, batch_size, p=p / p.sum())
+            xp = chainer.backend.get_array_module(z)   # rs's device: CuPy's wants p there
+            picked = rs.choice(categories, batch_size, p=xp.asarray(p / p.sum()))
         set_categories(z, picked, categories)
     return z
 

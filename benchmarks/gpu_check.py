@@ -26,7 +26,8 @@ budget skips the least:
     this project's step beside PyTorch's (benchmarks/vs_torch: the same
     networks, weights and step) on the same device at 48 and 96 px;
  6. --preset covering on the ring (the mode-coverage terms, MMD included),
-    --arch paper and --h-penalty with G's average (--g-ema), shortened.
+    --arch paper, --h-penalty with G's average (--g-ema), and the faces'
+    self-conditioned covering run (run/demo's), shortened.
 
 Every train.py runs under benchmarks/recorded_run.py, which notes each
 update's losses and time and changes nothing else. The report (OUT/
@@ -93,6 +94,8 @@ PROFILES = {
         covering=['--updates-per-epoch', 250, '--anneal-epochs', 1],
         paper=['--size', 64, '--num-images', 320, '--score-samples', 500],
         h_penalty=['--size', 48, '--num-images', 320, '--score-samples', 500],
+        faces_covering=['--size', 32, '--num-images', 640, '--batch-size', 16,
+                        '--score-samples', 500],
         analogy=[], face_size=48, big_size=96),
     'tiny': dict(
         big_faces=['--size', 32, '--num-images', 48, '--batch-size', 8, '--n-h', 16,
@@ -108,6 +111,8 @@ PROFILES = {
                '--hidden', 8, '--score-samples', 100],
         h_penalty=['--size', 16, '--num-images', 32, '--batch-size', 8, '--n-h', 16,
                    '--score-samples', 100],
+        faces_covering=['--size', 16, '--num-images', 32, '--batch-size', 8, '--n-h', 16,
+                        '--score-samples', 100],
         analogy=['--pairs', 3, '--steps', 4, '--invert-steps', 5], face_size=16, big_size=32),
 }
 
@@ -369,7 +374,7 @@ class Check:
         with open(self.path(name, 'model', 'model.json')) as f:
             return None, f'{per_epoch} updates; model.json: ' + ', '.join(
                 f'{k} {v}' for k, v in json.load(f).items()
-                if k in ('arch', 'image_size', 'h_penalty', 'g_ema'))
+                if k in ('arch', 'image_size', 'h_penalty', 'g_ema', 'self_condition', 'mmd'))
 
     def covering(self):
         """--preset covering on the ring, shortened to two epochs (the
@@ -503,6 +508,10 @@ class Check:
                   [*profile['paper'], '--arch', 'paper'])
         self.step('faces: --h-penalty 0.01 --g-ema 0.99', self.variant, 'h_penalty',
                   [*profile['h_penalty'], '--h-penalty', 0.01, '--g-ema', 0.99])
+        # run/demo's covering run: the clusters and G's prior on the device
+        self.step('faces: --preset covering --self-condition', self.variant,
+                  'faces_covering', [*profile['faces_covering'], '--preset', 'covering',
+                                     '--self-condition', '--mmd', 0.5, '--anneal-epochs', 0])
 
     # --- the report ------------------------------------------------------------
 

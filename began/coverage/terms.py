@@ -152,7 +152,9 @@ def _category_mmd(k_ff, k_rr, k_fr, same):
     size = same.sum(axis=1, keepdims=True)              # n_c of each row's category
     cross = same / (n * size)
     within = (same - xp.eye(n, dtype=same.dtype)) / (n * xp.maximum(size - 1, 1))
-    alone = (size == 1).sum() * 2 / n               # k(f, f) + k(r, r) of each category of one
+    # k(f, f) + k(r, r) of each category of one; in the kernels' dtype, so a
+    # float32 loss stays float32 (a float64 0-d array on the GPU might not)
+    alone = ((size == 1).sum() * (2 / n)).astype(k_rr.dtype)
     return F.sum(k_ff * within) + (k_rr * within).sum() + alone - 2 * F.sum(k_fr * cross)
 
 

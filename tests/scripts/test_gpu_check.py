@@ -24,7 +24,7 @@ STEPS = ('import and probe', 'faces 32 px: train.py, 2 epochs',
          'compare with the CPU: mixture', 'compare with the CPU: faces',
          'faces 16 px: train.py, 1 epoch (timing)', 'beside PyTorch on this device',
          'mixture: --preset covering, 2 epochs', 'faces: --arch paper',
-         'faces: --h-penalty 0.01 --g-ema 0.99')
+         'faces: --h-penalty 0.01 --g-ema 0.99', 'faces: --preset covering --self-condition')
 TORCH = importlib.util.find_spec('torch') is not None
 
 
@@ -55,7 +55,7 @@ def test_cpu_only_runs_every_step_in_order_and_passes(checked):
     out, _, result = checked
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = (out / 'gpu_check_report.txt').read_text()
-    expected = '(15/15 steps)' if TORCH else '(14/14 steps, 1 skipped)'
+    expected = '(16/16 steps)' if TORCH else '(15/15 steps, 1 skipped)'
     assert report.startswith(f'began GPU check: PASS {expected}'), report
     lines = [line for line in report.splitlines() if re.match(r'^(ok|FAIL|skip) ', line)]
     assert [line.split('  ', 1)[1] for line in lines] == [
@@ -75,13 +75,15 @@ def test_the_checks_seed_reaches_every_new_run(checked):
     files = out / 'gpu_check_files'
     commands = (files / 'commands.log').read_text().splitlines()
     trains = [c for c in commands if c.startswith('$ ') and 'train.py' in c]
-    assert len(trains) == 13
+    assert len(trains) == 14
     assert all('--seed 3' in c or '--resume' in c for c in trains), trains
     configs = {d: json.loads((files / d / 'model' / 'model.json').read_text())
-               for d in ('faces', 'mixture', 'faces_small', 'covering', 'paper', 'h_penalty')}
+               for d in ('faces', 'mixture', 'faces_small', 'covering', 'paper', 'h_penalty',
+                         'faces_covering')}
     assert {c['seed'] for c in configs.values()} == {3}
     assert configs['covering']['mmd'] > 0 and configs['faces']['image_size'] == 32
     assert configs['h_penalty']['g_ema'] == 0.99
+    assert configs['faces_covering']['self_condition'] and configs['faces_covering']['mmd'] == 0.5
 
 
 def test_keep_copies_only_small_files_to_out(checked):
