@@ -511,7 +511,7 @@ class Check:
         # run/demo's covering run: the clusters and G's prior on the device
         self.step('faces: --preset covering --self-condition', self.variant,
                   'faces_covering', [*profile['faces_covering'], '--preset', 'covering',
-                                     '--self-condition', '--mmd', 0.5, '--anneal-epochs', 0])
+                                     '--self-condition', '--mmd', 0.25, '--anneal-epochs', 0])
 
     # --- the report ------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def test_the_checks_seed_reaches_every_new_run(checked):
     assert {c['seed'] for c in configs.values()} == {3}
     assert configs['covering']['mmd'] > 0 and configs['faces']['image_size'] == 32
     assert configs['h_penalty']['g_ema'] == 0.99
-    assert configs['faces_covering']['self_condition'] and configs['faces_covering']['mmd'] == 0.5
+    assert configs['faces_covering']['self_condition'] and configs['faces_covering']['mmd'] == 0.25
 
 
 def test_keep_copies_only_small_files_to_out(checked):
